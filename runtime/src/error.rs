@@ -1,0 +1,97 @@
+//! Exceptions: what `throw` raises and what runtime errors become.
+
+use crate::object::{new_obj, ErrorBox, Obj};
+use crate::value::Value;
+use std::cell::RefCell;
+
+/// A source position. `line == 0` means "not known yet": the executor fills in the
+/// location of the instruction that failed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Loc {
+    pub file: u32,
+    pub line: u32,
+    pub col: u32,
+}
+
+#[derive(Clone)]
+pub struct Exception {
+    /// The thrown value: an ErrorBox for runtime errors, anything for `throw`.
+    pub value: Value,
+    pub loc: Loc,
+}
+
+pub type RtResult<T = Value> = Result<T, Exception>;
+
+impl Exception {
+    pub fn runtime(message: impl Into<String>) -> Exception {
+        let value = new_obj(Obj::Error(ErrorBox {
+            message: message.into(),
+            is_runtime: true,
+        }));
+        Exception {
+            value,
+            loc: Loc::default(),
+        }
+    }
+
+    pub fn thrown(value: Value, loc: Loc) -> Exception {
+        Exception { value, loc }
+    }
+
+    /// Give the exception a location unless it already has one.
+    pub fn at(mut self, loc: Loc) -> Exception {
+        if self.loc.line == 0 {
+            self.loc = loc;
+        }
+        self
+    }
+}
+
+pub fn err<T>(message: impl Into<String>) -> RtResult<T> {
+    Err(Exception::runtime(message))
+}
+
+thread_local! {
+    static FILES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The file names that `Loc::file` indexes, for messages.
+pub fn set_files(files: Vec<String>) {
+    FILES.with(|f| *f.borrow_mut() = files);
+}
+
+/// The one line an uncaught exception prints (without `error: `).
+pub fn describe(e: &Exception) -> String {
+    let message = match &e.value {
+        Value::Obj(o) => match &**o {
+            Obj::Error(ErrorBox {
+                message,
+                is_runtime: true,
+            }) => message.clone(),
+            _ => format!(
+                "uncaught exception: {}",
+                crate::ops::display_lossy(&e.value)
+            ),
+        },
+        v => format!("uncaught exception: {}", crate::ops::display_lossy(v)),
+    };
+    if e.loc.line == 0 {
+        return message;
+    }
+    let file = FILES
+        .with(|f| f.borrow().get(e.loc.file as usize).cloned())
+        .unwrap_or_default();
+    format!("{message} --> {file}:{}:{}", e.loc.line, e.loc.col)
+}
+
+/// What a catch variable receives: an instance as thrown, anything else wrapped in an
+/// ErrorBox whose message is its string form.
+pub fn catch_value(e: &Exception) -> Value {
+    match &e.value {
+        Value::Obj(o) if matches!(**o, Obj::Instance(_) | Obj::Error(_)) => e.value.clone(),
+        v => new_obj(Obj::Error(ErrorBox {
+            message: crate::ops::display_lossy(v),
+            is_runtime: false,
+        })),
+    }
+}

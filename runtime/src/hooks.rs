@@ -1,0 +1,47 @@
+//! How the runtime calls back into user code.
+//!
+//! Some builtin operations run user methods: printing an instance calls its `toString`,
+//! dropping the last reference to an instance runs its `fini`. The runtime does not know
+//! how user functions are executed (VM, JIT or native code), so the executor installs an
+//! [`Invoker`] before running a program.
+
+use crate::class::FuncId;
+use crate::{Exception, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+pub trait Invoker {
+    /// Call user function `func`; for methods `args[0]` is `me`.
+    fn call(&self, func: FuncId, args: &[Value]) -> Result<Value, Exception>;
+}
+
+thread_local! {
+    static INVOKER: RefCell<Option<Rc<dyn Invoker>>> = const { RefCell::new(None) };
+}
+
+pub fn install(invoker: Rc<dyn Invoker>) {
+    INVOKER.with(|i| *i.borrow_mut() = Some(invoker));
+}
+
+pub fn uninstall() {
+    // Taken out first so that whatever the invoker owns is dropped with no borrow held.
+    let old = INVOKER.with(|i| i.borrow_mut().take());
+    drop(old);
+}
+
+pub fn call(func: FuncId, args: &[Value]) -> Result<Value, Exception> {
+    let invoker = INVOKER.with(|i| i.borrow().clone());
+    match invoker {
+        Some(inv) => inv.call(func, args),
+        None => Err(Exception::runtime("no executor installed for user code")),
+    }
+}
+
+/// A `fini` triggered by a release has nowhere to send an error: it is reported on stderr
+/// and the program goes on, as a destructor's failure does in most languages.
+pub fn run_finaliser(func: FuncId, me: Value) {
+    if let Err(e) = call(func, &[me]) {
+        crate::io::flush_stdout();
+        eprintln!("warning: error in fini: {}", crate::error::describe(&e));
+    }
+}

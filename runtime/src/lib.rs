@@ -1,0 +1,18 @@
+//! The Nyash runtime: the single implementation of values and builtin boxes.
+//!
+//! The VM links this crate as a Rust library; the JIT and native executables call the
+//! same functions. See `value.rs` for the value word every backend shares.
+
+pub mod builtins;
+pub mod class;
+pub mod error;
+pub mod heap;
+pub mod hooks;
+pub mod io;
+pub mod map;
+pub mod object;
+pub mod ops;
+pub mod value;
+
+pub use error::{Exception, Loc, RtResult};
+pub use value::Value;

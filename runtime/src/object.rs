@@ -1,0 +1,179 @@
+//! Heap boxes: every value that is not a number, bool, null, void or string.
+
+use crate::class::{self, ClassId};
+use crate::heap;
+use crate::map::NyMap;
+use crate::value::Value;
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+pub enum Obj {
+    Array(RefCell<Vec<Value>>),
+    Map(RefCell<NyMap>),
+    Instance(Instance),
+    Error(ErrorBox),
+    /// The outcome of a `nowait` call. Calls run to completion when started, so a future
+    /// is always resolved; `await` returns the value or re-raises the error.
+    Future(Result<Value, crate::Exception>),
+    /// An exception caught by a handler, kept whole (with its location) so that `finally`
+    /// can re-raise it unchanged.
+    Caught(crate::Exception),
+    Console,
+    Math,
+    Debug,
+    Time(std::time::Instant),
+    Random(Cell<u64>),
+    File(String),
+}
+
+impl Obj {
+    pub fn type_name(&self) -> String {
+        match self {
+            Obj::Array(_) => "ArrayBox",
+            Obj::Map(_) => "MapBox",
+            Obj::Instance(i) => return class::name(i.class),
+            Obj::Error(_) => "ErrorBox",
+            Obj::Future(_) => "FutureBox",
+            Obj::Caught(_) => "ErrorBox",
+            Obj::Console => "ConsoleBox",
+            Obj::Math => "MathBox",
+            Obj::Debug => "DebugBox",
+            Obj::Time(_) => "TimeBox",
+            Obj::Random(_) => "RandomBox",
+            Obj::File(_) => "FileBox",
+        }
+        .to_string()
+    }
+
+    /// Bytes this box accounts for in DebugBox's memory report: a fixed, backend-independent
+    /// estimate (its header plus its slots), never the allocator's view.
+    pub fn accounted_size(&self) -> usize {
+        std::mem::size_of::<Obj>()
+            + match self {
+                Obj::Instance(i) => i.slots.borrow().len() * std::mem::size_of::<Value>(),
+                _ => 0,
+            }
+    }
+}
+
+pub fn new_obj(o: Obj) -> Value {
+    heap::on_alloc(o.accounted_size());
+    Value::obj(o)
+}
+
+impl Drop for Obj {
+    fn drop(&mut self) {
+        heap::on_free(self.accounted_size());
+    }
+}
+
+pub struct ErrorBox {
+    pub message: String,
+    /// Raised by the runtime itself (division by zero, ...) rather than by `throw`: an
+    /// uncaught one is reported by its message alone.
+    pub is_runtime: bool,
+}
+
+/// A field slot. Weak fields hold a weak reference, which reads as null once the target
+/// is gone.
+pub enum Slot {
+    Strong(Value),
+    Weak(Weak<Obj>),
+}
+
+impl Slot {
+    pub fn get(&self) -> Value {
+        match self {
+            Slot::Strong(v) => v.clone(),
+            Slot::Weak(w) => w.upgrade().map_or(Value::Null, Value::Obj),
+        }
+    }
+}
+
+/// An instance of a user box.
+pub struct Instance {
+    pub class: ClassId,
+    /// One slot per field of the class layout, in layout order.
+    pub slots: RefCell<Vec<Slot>>,
+    /// Fields added at run time by assigning a name outside the layout.
+    pub extra: RefCell<Vec<(u32, Value)>>,
+    /// The inner value of a box that delegates to a builtin box (`from StringBox`).
+    pub inner: RefCell<Value>,
+    pub finalized: Cell<bool>,
+}
+
+impl Instance {
+    pub fn new(class: ClassId) -> Instance {
+        let slots = class::with(class, |c| {
+            c.fields
+                .iter()
+                .map(|f| {
+                    if f.weak {
+                        Slot::Weak(Weak::new())
+                    } else {
+                        Slot::Strong(Value::Void)
+                    }
+                })
+                .collect()
+        });
+        Instance {
+            class,
+            slots: RefCell::new(slots),
+            extra: RefCell::new(Vec::new()),
+            inner: RefCell::new(Value::Void),
+            finalized: Cell::new(false),
+        }
+    }
+
+    /// Move everything out into a fresh instance (used to run `fini` on a box whose
+    /// last reference just went away).
+    fn take(&mut self) -> Instance {
+        Instance {
+            class: self.class,
+            slots: RefCell::new(std::mem::take(self.slots.get_mut())),
+            extra: RefCell::new(std::mem::take(self.extra.get_mut())),
+            inner: RefCell::new(std::mem::take(self.inner.get_mut())),
+            finalized: Cell::new(true),
+        }
+    }
+}
+
+impl Drop for Instance {
+    /// `fini` runs exactly once, when the last strong reference goes away. The dying
+    /// instance cannot be handed to user code, so its contents move to a new instance
+    /// marked finalized, `fini` runs on that, and it is released when `fini` is done
+    /// (or lives on, if `fini` stored `me` somewhere).
+    fn drop(&mut self) {
+        if self.finalized.get() {
+            return;
+        }
+        if let Some(fini) = class::with(self.class, |c| c.fini) {
+            let me = new_obj(Obj::Instance(self.take()));
+            crate::hooks::run_finaliser(fini, me);
+        }
+    }
+}
+
+/// Run `fini` explicitly (`obj.fini()`): at most once per instance.
+pub fn finalise_now(me: &Value) -> Result<Value, crate::Exception> {
+    let Value::Obj(o) = me else {
+        return Ok(Value::Void);
+    };
+    let Obj::Instance(inst) = &**o else {
+        return Ok(Value::Void);
+    };
+    if inst.finalized.replace(true) {
+        return Ok(Value::Void);
+    }
+    match class::with(inst.class, |c| c.fini) {
+        Some(fini) => crate::hooks::call(fini, &[me.clone()]),
+        None => Ok(Value::Void),
+    }
+}
+
+pub fn weak_slot(v: &Value) -> Slot {
+    match v {
+        Value::Obj(o) => Slot::Weak(Rc::downgrade(o)),
+        _ => Slot::Strong(v.clone()),
+    }
+}

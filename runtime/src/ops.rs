@@ -1,0 +1,293 @@
+//! Operators and string forms (LANGUAGE.md sections 3 and 4).
+
+use crate::class::intern;
+use crate::error::{err, Exception, RtResult};
+use crate::object::Obj;
+use crate::value::{format_float, Value};
+use std::cmp::Ordering;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+}
+
+impl Arith {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Arith::Add => "+",
+            Arith::Sub => "-",
+            Arith::Mul => "*",
+            Arith::Div => "/",
+            Arith::Mod => "%",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Cmp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Cmp::Eq => "==",
+            Cmp::Ne => "!=",
+            Cmp::Lt => "<",
+            Cmp::Le => "<=",
+            Cmp::Gt => ">",
+            Cmp::Ge => ">=",
+        }
+    }
+}
+
+/// The string form of a value; an instance's `toString()` may run user code and fail.
+pub fn display(v: &Value) -> RtResult<String> {
+    let mut out = String::new();
+    write_display(v, &mut out)?;
+    Ok(out)
+}
+
+/// The string form, for error messages: a failing `toString` falls back to the default.
+pub fn display_lossy(v: &Value) -> String {
+    display(v).unwrap_or_else(|_| format!("<{} instance>", v.type_name()))
+}
+
+fn write_display(v: &Value, out: &mut String) -> RtResult<()> {
+    match v {
+        Value::Void => out.push_str("void"),
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(n) => {
+            use std::fmt::Write;
+            let _ = write!(out, "{n}");
+        }
+        Value::Float(f) => out.push_str(&format_float(*f)),
+        Value::Str(s) => out.push_str(s.as_str()),
+        Value::Obj(o) => match &**o {
+            Obj::Array(items) => {
+                out.push('[');
+                for (i, item) in items.borrow().clone().iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write_display(item, out)?;
+                }
+                out.push(']');
+            }
+            Obj::Map(map) => {
+                out.push('{');
+                for (i, (k, val)) in map.borrow().entries().into_iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write_display(&k, out)?;
+                    out.push_str(": ");
+                    write_display(&val, out)?;
+                }
+                out.push('}');
+            }
+            Obj::Instance(inst) => {
+                let to_string =
+                    crate::class::with(inst.class, |c| c.methods.get(&intern("toString")).copied());
+                match to_string {
+                    Some(m) if m.arity == 0 => {
+                        let s = crate::hooks::call(m.func, &[v.clone()])?;
+                        write_display(&s, out)?;
+                    }
+                    _ if !matches!(*inst.inner.borrow(), Value::Void) => {
+                        let inner = inst.inner.borrow().clone();
+                        write_display(&inner, out)?;
+                    }
+                    _ => {
+                        out.push('<');
+                        out.push_str(&o.type_name());
+                        out.push_str(" instance>");
+                    }
+                }
+            }
+            Obj::Error(e) => {
+                out.push_str("ErrorBox(");
+                out.push_str(&e.message);
+                out.push(')');
+            }
+            Obj::Caught(e) => write_display(&e.value, out)?,
+            other => {
+                out.push_str(&other.type_name());
+                out.push_str("()");
+            }
+        },
+    }
+    Ok(())
+}
+
+fn unsupported(op: &str, a: &Value, b: &Value) -> Exception {
+    Exception::runtime(format!(
+        "Unsupported operand types for '{op}': {} and {}",
+        a.type_name(),
+        b.type_name()
+    ))
+}
+
+/// Integers and bools as integers (bools count as 0/1 in `+ - *`).
+fn as_int_like(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(n) => Some(*n),
+        Value::Bool(b) => Some(*b as i64),
+        _ => None,
+    }
+}
+
+fn as_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(n) => Some(*n as f64),
+        Value::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
+/// The slow path of every arithmetic operator (the executors inline Integer op Integer).
+pub fn arith(op: Arith, a: &Value, b: &Value) -> RtResult {
+    if let (Value::Int(x), Value::Int(y)) = (a, b) {
+        return int_arith(op, *x, *y);
+    }
+    if op == Arith::Add && (matches!(a, Value::Str(_)) || matches!(b, Value::Str(_))) {
+        let mut s = display(a)?;
+        s.push_str(&display(b)?);
+        return Ok(Value::str(s));
+    }
+    if op == Arith::Mul {
+        if let (Value::Str(s), Value::Int(n)) = (a, b) {
+            if *n < 0 {
+                return err("Negative string repeat count");
+            }
+            return Ok(Value::str(s.as_str().repeat(*n as usize)));
+        }
+    }
+    if matches!(a, Value::Float(_)) || matches!(b, Value::Float(_)) {
+        if let (Some(x), Some(y)) = (as_number(a), as_number(b)) {
+            return Ok(Value::Float(match op {
+                Arith::Add => x + y,
+                Arith::Sub => x - y,
+                Arith::Mul => x * y,
+                Arith::Div => x / y,
+                Arith::Mod => x % y,
+            }));
+        }
+    }
+    if matches!(op, Arith::Add | Arith::Sub | Arith::Mul) {
+        if let (Some(x), Some(y)) = (as_int_like(a), as_int_like(b)) {
+            return int_arith(op, x, y);
+        }
+    }
+    Err(unsupported(op.symbol(), a, b))
+}
+
+pub fn int_arith(op: Arith, x: i64, y: i64) -> RtResult {
+    Ok(Value::Int(match op {
+        Arith::Add => x.wrapping_add(y),
+        Arith::Sub => x.wrapping_sub(y),
+        Arith::Mul => x.wrapping_mul(y),
+        Arith::Div if y == 0 => return err("Division by zero"),
+        Arith::Div => x.wrapping_div(y),
+        Arith::Mod if y == 0 => return err("Modulo by zero"),
+        Arith::Mod => x.wrapping_rem(y),
+    }))
+}
+
+pub fn negate(v: &Value) -> RtResult {
+    match v {
+        Value::Int(n) => Ok(Value::Int(n.wrapping_neg())),
+        Value::Float(f) => Ok(Value::Float(-f)),
+        other => err(format!(
+            "Unsupported operand type for unary '-': {}",
+            other.type_name()
+        )),
+    }
+}
+
+/// `== != < <= > >=`; only the ordering ones can fail.
+pub fn compare(op: Cmp, a: &Value, b: &Value) -> RtResult {
+    let ordering = match op {
+        Cmp::Eq => return Ok(Value::Bool(equals(a, b))),
+        Cmp::Ne => return Ok(Value::Bool(!equals(a, b))),
+        _ => order(a, b).ok_or_else(|| {
+            Exception::runtime(format!(
+                "Cannot compare {} and {} with '{}'",
+                a.type_name(),
+                b.type_name(),
+                op.symbol()
+            ))
+        })?,
+    };
+    Ok(Value::Bool(match op {
+        Cmp::Lt => ordering == Some(Ordering::Less),
+        Cmp::Le => matches!(ordering, Some(Ordering::Less | Ordering::Equal)),
+        Cmp::Gt => ordering == Some(Ordering::Greater),
+        _ => matches!(ordering, Some(Ordering::Greater | Ordering::Equal)),
+    }))
+}
+
+/// `Some(None)` for comparable values that are unordered (NaN).
+fn order(a: &Value, b: &Value) -> Option<Option<Ordering>> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Some(Some(x.cmp(y))),
+        (Value::Str(x), Value::Str(y)) => Some(Some(x.as_str().cmp(y.as_str()))),
+        _ => Some(as_number(a)?.partial_cmp(&as_number(b)?)),
+    }
+}
+
+/// `==`: never fails (LANGUAGE.md section 3).
+pub fn equals(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => x.as_str() == y.as_str(),
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Null | Value::Void, Value::Null | Value::Void) => true,
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+            as_number(a) == as_number(b)
+        }
+        (Value::Obj(x), Value::Obj(y)) => {
+            if std::rc::Rc::ptr_eq(x, y) {
+                return true;
+            }
+            match (&**x, &**y) {
+                (Obj::Array(p), Obj::Array(q)) => {
+                    let (p, q) = (p.borrow(), q.borrow());
+                    p.len() == q.len() && p.iter().zip(q.iter()).all(|(u, v)| equals(u, v))
+                }
+                (Obj::Map(p), Obj::Map(q)) => p.borrow().same_entries(&q.borrow()),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Ordering for `ArrayBox.sort()`: numbers by value before strings, strings
+/// lexicographically, everything else after, in its original order.
+pub fn sort_order(a: &Value, b: &Value) -> Ordering {
+    fn rank(v: &Value) -> u8 {
+        match v {
+            Value::Int(_) | Value::Float(_) => 0,
+            Value::Str(_) => 1,
+            _ => 2,
+        }
+    }
+    match (rank(a), rank(b)) {
+        (0, 0) => as_number(a)
+            .unwrap_or(0.0)
+            .total_cmp(&as_number(b).unwrap_or(0.0)),
+        (1, 1) => a.as_str().cmp(&b.as_str()),
+        (x, y) => x.cmp(&y),
+    }
+}

@@ -1,0 +1,110 @@
+//! The value word shared by the VM, the JIT and native executables.
+//!
+//! A `Value` is 16 bytes with a defined layout (`repr(u8)`: tag byte at offset 0, payload
+//! at offset 8), so compiled code can test the tag and read an integer without calling
+//! into the runtime. Integers, floats, bools, null and void are unboxed; strings and every
+//! other box live on the heap behind a non-atomic reference count (`Rc`): Nyash programs
+//! are single-threaded, so atomics would only cost time.
+
+use crate::object::Obj;
+use std::rc::Rc;
+
+#[repr(u8)]
+#[derive(Clone, Default)]
+pub enum Value {
+    #[default]
+    Void = 0,
+    Null = 1,
+    Bool(bool) = 2,
+    Int(i64) = 3,
+    Float(f64) = 4,
+    Str(Rc<NyStr>) = 5,
+    Obj(Rc<Obj>) = 6,
+}
+
+/// An immutable string. Nyash indexes strings by characters; remembering whether the text
+/// is ASCII makes those operations O(1) in the common case.
+pub struct NyStr {
+    text: Box<str>,
+    ascii: bool,
+}
+
+impl NyStr {
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+    pub fn is_ascii(&self) -> bool {
+        self.ascii
+    }
+}
+
+impl Value {
+    pub fn str(s: impl Into<Box<str>>) -> Value {
+        let text = s.into();
+        let ascii = text.is_ascii();
+        Value::Str(Rc::new(NyStr { text, ascii }))
+    }
+
+    pub fn obj(o: Obj) -> Value {
+        Value::Obj(Rc::new(o))
+    }
+
+    /// The box kind's name, as error messages show it.
+    pub fn type_name(&self) -> String {
+        match self {
+            Value::Void => "void".into(),
+            Value::Null => "null".into(),
+            Value::Bool(_) => "BoolBox".into(),
+            Value::Int(_) => "IntegerBox".into(),
+            Value::Float(_) => "FloatBox".into(),
+            Value::Str(_) => "StringBox".into(),
+            Value::Obj(o) => o.type_name(),
+        }
+    }
+
+    /// Truthiness, as `if`, `loop`, `not`, `and` and `or` see it.
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Void | Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Int(n) => *n != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.as_str().is_empty(),
+            Value::Obj(_) => true,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s.as_str()),
+            _ => None,
+        }
+    }
+}
+
+/// Float string form: Rust's shortest round-trip `{}`, with `inf`/`-inf`/`NaN`.
+pub fn format_float(f: f64) -> String {
+    format!("{f}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_word_is_sixteen_bytes_with_tag_first() {
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+        let v = Value::Int(-5);
+        let words: [u64; 2] = unsafe { std::mem::transmute(v) };
+        assert_eq!(words[0] & 0xff, 3);
+        assert_eq!(words[1] as i64, -5);
+    }
+
+    #[test]
+    fn float_forms() {
+        assert_eq!(format_float(3.0), "3");
+        assert_eq!(format_float(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(format_float(1e21), "1000000000000000000000");
+        assert_eq!(format_float(f64::NEG_INFINITY), "-inf");
+    }
+}

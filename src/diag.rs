@@ -1,0 +1,86 @@
+//! Compile-time diagnostics, rendered with ariadne.
+
+use crate::syntax::span::{SourceMap, Span};
+use ariadne::{Color, Config, Label, Report, ReportKind};
+use std::io::IsTerminal;
+
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub span: Span,
+    pub message: String,
+    pub label: String,
+    pub help: Option<String>,
+    pub is_warning: bool,
+}
+
+impl Diagnostic {
+    pub fn error(span: Span, message: impl Into<String>) -> Diagnostic {
+        let message = message.into();
+        Diagnostic {
+            span,
+            label: message.clone(),
+            message,
+            help: None,
+            is_warning: false,
+        }
+    }
+
+    pub fn warning(span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            is_warning: true,
+            ..Diagnostic::error(span, message)
+        }
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Diagnostic {
+        self.label = label.into();
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// ariadne 0.4 counts characters, our spans count bytes.
+fn char_range(text: &str, span: Span) -> std::ops::Range<usize> {
+    let to_chars = |b: usize| {
+        text.get(..b.min(text.len()))
+            .map_or(0, |s| s.chars().count())
+    };
+    let start = to_chars(span.start as usize);
+    start..to_chars(span.end as usize).max(start + 1)
+}
+
+/// Write every diagnostic to stderr (colour only on a terminal).
+pub fn emit(diags: &[Diagnostic], sources: &SourceMap) {
+    let color = std::io::stderr().is_terminal();
+    for d in diags {
+        let file = sources.file(d.span.file);
+        let range = char_range(&file.text, d.span);
+        let (kind, tint) = if d.is_warning {
+            (ReportKind::Warning, Color::Yellow)
+        } else {
+            (ReportKind::Error, Color::Red)
+        };
+        let mut report = Report::build(kind, file.name.clone(), range.start)
+            .with_config(Config::default().with_color(color))
+            .with_message(&d.message)
+            .with_label(
+                Label::new((file.name.clone(), range))
+                    .with_message(&d.label)
+                    .with_color(tint),
+            );
+        if let Some(help) = &d.help {
+            report = report.with_help(help);
+        }
+        let cache = ariadne::sources(
+            sources
+                .files
+                .iter()
+                .map(|f| (f.name.clone(), f.text.clone())),
+        );
+        let _ = report.finish().eprint(cache);
+    }
+}

@@ -1,0 +1,203 @@
+//! The pipeline: load sources (following `include`), parse, lower to MIR, verify, and hand
+//! the module to a backend. Compile errors come back as diagnostics, never panics.
+
+use crate::diag::{self, Diagnostic};
+use crate::mir::{self, Module};
+use crate::syntax::ast::{Item, Program};
+use crate::syntax::span::{SourceMap, Span};
+use crate::syntax::{lexer, parser};
+use std::path::{Path, PathBuf};
+
+pub struct Loaded {
+    pub sources: SourceMap,
+    pub items: Vec<Item>,
+}
+
+/// Exit statuses (LANGUAGE.md section 9).
+pub const EXIT_COMPILE_ERROR: i32 = 1;
+pub const EXIT_RUNTIME_ERROR: i32 = 70;
+
+/// Compile a file to MIR, or report why not (already printed to stderr).
+pub fn compile(path: &Path) -> Result<Module, ()> {
+    let mut sources = SourceMap::default();
+    let mut diags = Vec::new();
+    let items = load(path, &mut sources, &mut diags);
+    let result = if diags.is_empty() {
+        mir::lower::lower_program(&items, &sources)
+    } else {
+        Err(diags)
+    };
+    match result {
+        Ok(module) => {
+            debug_assert_eq!(mir::verify::verify(&module), Ok(()));
+            Ok(module)
+        }
+        Err(diags) => {
+            diag::emit(&diags, &sources);
+            Err(())
+        }
+    }
+}
+
+/// Load a file and everything it includes; parse errors go to `diags`.
+pub fn load(path: &Path, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut loader = Loader {
+        sources,
+        diags,
+        stack: Vec::new(),
+        seen: Vec::new(),
+    };
+    loader.file(path, None, &mut items, true);
+    items
+}
+
+struct Loader<'a> {
+    sources: &'a mut SourceMap,
+    diags: &'a mut Vec<Diagnostic>,
+    stack: Vec<PathBuf>,
+    seen: Vec<PathBuf>,
+}
+
+impl Loader<'_> {
+    fn file(&mut self, path: &Path, included_at: Option<Span>, out: &mut Vec<Item>, is_main: bool) {
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        if self.stack.contains(&canonical) {
+            if let Some(span) = included_at {
+                self.diags.push(
+                    Diagnostic::error(
+                        span,
+                        format!("include cycle: `{}` includes itself", path.display()),
+                    )
+                    .label("cycle closes here"),
+                );
+            }
+            return;
+        }
+        if self.seen.contains(&canonical) {
+            return;
+        }
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                match included_at {
+                    Some(span) => self.diags.push(Diagnostic::error(
+                        span,
+                        format!("cannot read `{}`: {e}", path.display()),
+                    )),
+                    None => eprintln!("error: cannot read `{}`: {e}", path.display()),
+                }
+                if included_at.is_none() {
+                    std::process::exit(EXIT_COMPILE_ERROR);
+                }
+                return;
+            }
+        };
+        self.seen.push(canonical.clone());
+        let program = self.parse(path.display().to_string(), text);
+        self.stack.push(canonical);
+        for item in program.items {
+            match item {
+                Item::Include { path: rel, span } => {
+                    let target = path.parent().unwrap_or(Path::new(".")).join(&rel);
+                    self.file(&target, Some(span), out, false);
+                }
+                // An included file contributes its declarations only.
+                Item::Stmt(_) if !is_main => {}
+                other => out.push(other),
+            }
+        }
+        self.stack.pop();
+    }
+
+    fn parse(&mut self, name: String, text: String) -> Program {
+        let len = text.len();
+        let file = self.sources.add(name, text);
+        let (tokens, lex_errors) = lexer::lex(file, &self.sources.file(file).text);
+        for e in lex_errors {
+            self.diags.push(syntax_diagnostic(
+                e.span(),
+                e.found().map(|c| format!("character `{c}`")),
+                e.label(),
+                "unexpected character",
+            ));
+        }
+        let (program, parse_errors) = parser::parse(file, len, tokens);
+        for e in parse_errors {
+            if let chumsky::error::SimpleReason::Custom(msg) = e.reason() {
+                self.diags.push(Diagnostic::error(e.span(), msg.clone()));
+                continue;
+            }
+            let found = e.found().map(|t| format!("`{t}`"));
+            let mut d = syntax_diagnostic(e.span(), found, e.label(), "unexpected token");
+            let expected: Vec<String> = e
+                .expected()
+                .filter_map(|t| t.as_ref().map(|t| format!("`{t}`")))
+                .collect();
+            if !expected.is_empty() && expected.len() <= 6 {
+                d = d.help(format!("expected {}", expected.join(", ")));
+            }
+            if let chumsky::error::SimpleReason::Unclosed { span, delimiter } = e.reason() {
+                d = Diagnostic::error(*span, format!("unclosed `{delimiter}`"))
+                    .label("this delimiter is never closed");
+            }
+            self.diags.push(d);
+        }
+        program
+    }
+}
+
+fn syntax_diagnostic(
+    span: Span,
+    found: Option<String>,
+    label: Option<&'static str>,
+    what: &str,
+) -> Diagnostic {
+    let message = match found {
+        Some(f) => format!("syntax error: unexpected {f}"),
+        None => "syntax error: unexpected end of file".to_string(),
+    };
+    let d = Diagnostic::error(span, message).label(what.to_string());
+    match label {
+        Some(l) => d.help(format!("while reading {l}")),
+        None => d,
+    }
+}
+
+/// Run a compiled module on the VM and turn its outcome into an exit status.
+pub fn run_vm(module: Module) -> i32 {
+    on_big_stack(move || {
+        let outcome = crate::vm::run(&module);
+        finish(outcome)
+    })
+}
+
+/// Flush output and map a program's outcome to its exit status (LANGUAGE.md section 9).
+pub fn finish(outcome: nyash_runtime::RtResult) -> i32 {
+    use nyash_runtime::{error::describe, io, Value};
+    let status = match &outcome {
+        Ok(Value::Int(n)) => n.rem_euclid(256) as i32,
+        Ok(_) => 0,
+        Err(e) => {
+            io::write_stderr(&format!("error: {}\n", describe(e)));
+            EXIT_RUNTIME_ERROR
+        }
+    };
+    drop(outcome);
+    io::flush_stdout();
+    status
+}
+
+/// Programs run on a thread whose stack fits the VM's recursion limit.
+pub fn on_big_stack(f: impl FnOnce() -> i32 + Send + 'static) -> i32 {
+    let thread = std::thread::Builder::new()
+        .stack_size(crate::vm::STACK_BYTES)
+        .spawn(f);
+    match thread.map(|t| t.join()) {
+        Ok(Ok(status)) => status,
+        _ => {
+            eprintln!("error: internal error while running the program");
+            EXIT_RUNTIME_ERROR
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! The `nyashc` command line.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use nyashc::driver;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "nyashc",
+    version,
+    about = "The Nyash compiler: run on the register VM, or inspect the MIR"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// What to produce for FILE (without a subcommand).
+    #[arg(long, value_enum)]
+    emit: Option<Emit>,
+    /// The program to compile.
+    file: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile and run a program.
+    Run {
+        /// Which backend runs it.
+        #[arg(long, value_enum, default_value = "vm")]
+        emit: RunWith,
+        file: PathBuf,
+    },
+    /// Check a program for errors without running it.
+    Check { file: PathBuf },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Emit {
+    /// Run on the register VM.
+    Vm,
+    /// Print the MIR.
+    Mir,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RunWith {
+    Vm,
+}
+
+fn main() -> ExitCode {
+    install_panic_hook();
+    let cli = Cli::parse();
+    let status = match cli.command {
+        Some(Command::Run {
+            emit: RunWith::Vm,
+            file,
+        }) => run(&file),
+        Some(Command::Check { file }) => match driver::compile(&file) {
+            Ok(_) => 0,
+            Err(()) => driver::EXIT_COMPILE_ERROR,
+        },
+        None => match (cli.emit, cli.file) {
+            (Some(Emit::Mir), Some(file)) => match driver::compile(&file) {
+                Ok(module) => {
+                    print!("{module}");
+                    0
+                }
+                Err(()) => driver::EXIT_COMPILE_ERROR,
+            },
+            (_, Some(file)) => run(&file),
+            (_, None) => {
+                eprintln!("error: no input file\n\nUsage: nyashc [--emit <EMIT>] <FILE>, or nyashc run <FILE>; see --help");
+                2
+            }
+        },
+    };
+    ExitCode::from(status as u8)
+}
+
+fn run(file: &std::path::Path) -> i32 {
+    match driver::compile(file) {
+        Ok(module) => driver::run_vm(module),
+        Err(()) => driver::EXIT_COMPILE_ERROR,
+    }
+}
+
+/// A bug in nyashc must still end in one clear line, not a Rust panic report.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let place = info
+            .location()
+            .map(|l| format!(" ({}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("error: internal compiler error: {what}{place}");
+    }));
+}

@@ -1,0 +1,514 @@
+//! Declarations before bodies: every box, function and global of the program, numbered
+//! and flattened, with the declaration-level checks of LANGUAGE.md section 6 (duplicate
+//! definitions, unknown parents, delegation cycles, `override` rules, interfaces).
+
+use super::{BoxId, FieldDef, FuncId, MethodDef};
+use crate::diag::Diagnostic;
+use crate::syntax::ast::{self, BoxDecl, Item, StmtKind};
+use nyash_runtime::builtins::BUILTIN_BOXES;
+use rustc_hash::FxHashMap;
+
+/// A function body waiting to be lowered.
+pub struct Body<'a> {
+    pub name: String,
+    pub owner: Option<BoxId>,
+    pub function: &'a ast::Function,
+}
+
+pub struct BoxInfo<'a> {
+    pub decl: &'a BoxDecl,
+    pub parents: Vec<BoxId>,
+    pub builtin_parent: Option<String>,
+    pub fields: Vec<FieldDef>,
+    /// Flattened: own methods first, then inherited ones.
+    pub methods: FxHashMap<String, MethodDef>,
+    pub method_order: Vec<String>,
+    pub constructors: Vec<MethodDef>,
+    pub static_init: Option<FuncId>,
+    pub ancestors: Vec<BoxId>,
+}
+
+pub struct Index<'a> {
+    pub boxes: Vec<BoxInfo<'a>>,
+    pub box_ids: FxHashMap<String, BoxId>,
+    pub functions: FxHashMap<String, (FuncId, u32)>,
+    pub bodies: Vec<Body<'a>>,
+    pub globals: Vec<String>,
+    pub global_ids: FxHashMap<String, u32>,
+    pub uses_std: bool,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl<'a> Index<'a> {
+    pub fn build(items: &'a [Item]) -> Index<'a> {
+        let mut index = Index {
+            boxes: Vec::new(),
+            box_ids: FxHashMap::default(),
+            functions: FxHashMap::default(),
+            // Function 0 is the script body, lowered separately.
+            bodies: Vec::new(),
+            globals: Vec::new(),
+            global_ids: FxHashMap::default(),
+            uses_std: false,
+            diags: Vec::new(),
+        };
+        index.declare_boxes(items);
+        index.declare_functions(items);
+        index.resolve_parents();
+        let order = index.delegation_order();
+        for id in order {
+            index.flatten(id);
+        }
+        index.add_static_functions(items);
+        index.check_interfaces(items);
+        index.collect_globals(items);
+        index
+    }
+
+    fn error(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn next_func(&self) -> FuncId {
+        self.bodies.len() as FuncId + 1
+    }
+
+    fn declare_boxes(&mut self, items: &'a [Item]) {
+        for item in items {
+            let Item::Box(decl) = item else { continue };
+            let name = &decl.name.name;
+            if self.box_ids.contains_key(name) || BUILTIN_BOXES.contains(&name.as_str()) {
+                self.error(
+                    Diagnostic::error(
+                        decl.name.span,
+                        format!("box `{name}` is defined more than once"),
+                    )
+                    .label("redefined here"),
+                );
+                continue;
+            }
+            self.box_ids.insert(name.clone(), self.boxes.len() as BoxId);
+            self.boxes.push(BoxInfo {
+                decl,
+                parents: Vec::new(),
+                builtin_parent: None,
+                fields: Vec::new(),
+                methods: FxHashMap::default(),
+                method_order: Vec::new(),
+                constructors: Vec::new(),
+                static_init: None,
+                ancestors: Vec::new(),
+            });
+        }
+    }
+
+    fn declare_functions(&mut self, items: &'a [Item]) {
+        for item in items {
+            let Item::Function(f) = item else { continue };
+            if self.functions.contains_key(&f.name.name) {
+                self.error(Diagnostic::error(
+                    f.name.span,
+                    format!("function `{}` is defined more than once", f.name.name),
+                ));
+                continue;
+            }
+            let id = self.next_func();
+            self.functions
+                .insert(f.name.name.clone(), (id, f.params.len() as u32));
+            self.bodies.push(Body {
+                name: format!("{}/{}", f.name.name, f.params.len()),
+                owner: None,
+                function: f,
+            });
+        }
+    }
+
+    fn resolve_parents(&mut self) {
+        for id in 0..self.boxes.len() {
+            let decl = self.boxes[id].decl;
+            for parent in &decl.parents {
+                if let Some(&p) = self.box_ids.get(&parent.name) {
+                    self.boxes[id].parents.push(p);
+                } else if BUILTIN_BOXES.contains(&parent.name.as_str())
+                    && self.boxes[id].builtin_parent.is_none()
+                {
+                    self.boxes[id].builtin_parent = Some(parent.name.clone());
+                } else {
+                    self.error(
+                        Diagnostic::error(parent.span, format!("unknown box `{}`", parent.name))
+                            .label("no such box to delegate to"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Boxes ordered parents first; a box in a delegation cycle is reported and left out.
+    fn delegation_order(&mut self) -> Vec<BoxId> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Mark {
+            New,
+            Active,
+            Done,
+        }
+        fn visit(
+            index: &Index,
+            id: BoxId,
+            marks: &mut [Mark],
+            order: &mut Vec<BoxId>,
+            cyclic: &mut Vec<BoxId>,
+        ) {
+            match marks[id as usize] {
+                Mark::Done => return,
+                Mark::Active => {
+                    cyclic.push(id);
+                    return;
+                }
+                Mark::New => {}
+            }
+            marks[id as usize] = Mark::Active;
+            for &p in &index.boxes[id as usize].parents {
+                visit(index, p, marks, order, cyclic);
+            }
+            marks[id as usize] = Mark::Done;
+            order.push(id);
+        }
+        let mut marks = vec![Mark::New; self.boxes.len()];
+        let (mut order, mut cyclic) = (Vec::new(), Vec::new());
+        for id in 0..self.boxes.len() as BoxId {
+            visit(self, id, &mut marks, &mut order, &mut cyclic);
+        }
+        for id in cyclic {
+            let name = &self.boxes[id as usize].decl.name;
+            let d = Diagnostic::error(
+                name.span,
+                format!("box `{}` delegates to itself", name.name),
+            )
+            .label("delegation cycle");
+            self.error(d);
+            self.boxes[id as usize].parents.clear();
+        }
+        order
+    }
+
+    fn flatten(&mut self, id: BoxId) {
+        let decl = self.boxes[id as usize].decl;
+        let parents = self.boxes[id as usize].parents.clone();
+        let mut fields: Vec<FieldDef> = Vec::new();
+        let mut ancestors = Vec::new();
+        let add_field = |fields: &mut Vec<FieldDef>, f: FieldDef| {
+            if !fields.iter().any(|g| g.name == f.name) {
+                fields.push(f);
+            }
+        };
+        for &p in &parents {
+            let parent = &self.boxes[p as usize];
+            for f in &parent.fields {
+                add_field(&mut fields, f.clone());
+            }
+            for a in std::iter::once(p).chain(parent.ancestors.iter().copied()) {
+                if !ancestors.contains(&a) {
+                    ancestors.push(a);
+                }
+            }
+        }
+        for f in &decl.fields {
+            add_field(
+                &mut fields,
+                FieldDef {
+                    name: f.name.name.clone(),
+                    weak: f.weak,
+                    private: f.private,
+                },
+            );
+        }
+        for name in assigned_me_fields(decl) {
+            add_field(
+                &mut fields,
+                FieldDef {
+                    name,
+                    weak: false,
+                    private: false,
+                },
+            );
+        }
+
+        let mut methods = FxHashMap::default();
+        let mut order = Vec::new();
+        for m in &decl.methods {
+            let name = &m.name.name;
+            if methods.contains_key(name) {
+                self.error(Diagnostic::error(
+                    m.name.span,
+                    format!(
+                        "method `{name}` is defined more than once in `{}`",
+                        decl.name.name
+                    ),
+                ));
+                continue;
+            }
+            let inherited = parents
+                .iter()
+                .any(|&p| self.boxes[p as usize].methods.contains_key(name));
+            if m.is_override && !inherited {
+                self.error(
+                    Diagnostic::error(
+                        m.name.span,
+                        format!(
+                            "`override` of `{name}`, which no parent of `{}` has",
+                            decl.name.name
+                        ),
+                    )
+                    .help("remove `override`, or delegate to a box that defines this method"),
+                );
+            } else if inherited && !m.is_override && name != "fini" {
+                self.error(
+                    Diagnostic::error(
+                        m.name.span,
+                        format!("method `{name}` redefines a parent's method"),
+                    )
+                    .help(format!("write `override {name}(...)` to replace it")),
+                );
+            }
+            let func = self.next_func();
+            self.bodies.push(Body {
+                name: format!("{}.{}/{}", decl.name.name, name, m.params.len()),
+                owner: Some(id),
+                function: m,
+            });
+            methods.insert(
+                name.clone(),
+                MethodDef {
+                    name: name.clone(),
+                    func,
+                    arity: m.params.len() as u32,
+                },
+            );
+            order.push(name.clone());
+        }
+        for &p in &parents {
+            let parent = &self.boxes[p as usize];
+            for name in &parent.method_order {
+                if !methods.contains_key(name) {
+                    methods.insert(name.clone(), parent.methods[name].clone());
+                    order.push(name.clone());
+                }
+            }
+        }
+        let mut constructors: Vec<MethodDef> = Vec::new();
+        for c in &decl.constructors {
+            if constructors
+                .iter()
+                .any(|d| d.arity == c.params.len() as u32)
+            {
+                self.error(Diagnostic::error(
+                    c.name.span,
+                    format!(
+                        "`{}` already has a constructor taking {} arguments",
+                        decl.name.name,
+                        c.params.len()
+                    ),
+                ));
+                continue;
+            }
+            let func = self.next_func();
+            self.bodies.push(Body {
+                name: format!("{}.{}/{}", decl.name.name, c.name.name, c.params.len()),
+                owner: Some(id),
+                function: c,
+            });
+            constructors.push(MethodDef {
+                name: c.name.name.clone(),
+                func,
+                arity: c.params.len() as u32,
+            });
+        }
+        let inherited_builtin = parents
+            .iter()
+            .find_map(|&p| self.boxes[p as usize].builtin_parent.clone());
+        let info = &mut self.boxes[id as usize];
+        info.fields = fields;
+        info.methods = methods;
+        info.method_order = order;
+        info.constructors = constructors;
+        info.ancestors = ancestors;
+        if info.builtin_parent.is_none() {
+            info.builtin_parent = inherited_builtin;
+        }
+    }
+
+    fn add_static_functions(&mut self, items: &'a [Item]) {
+        for item in items {
+            let Item::StaticFunction { owner, function } = item else {
+                continue;
+            };
+            let Some(&id) = self.box_ids.get(&owner.name) else {
+                self.error(Diagnostic::error(
+                    owner.span,
+                    format!("unknown box `{}`", owner.name),
+                ));
+                continue;
+            };
+            let func = self.next_func();
+            let name = function.name.name.clone();
+            self.bodies.push(Body {
+                name: format!("{}.{}/{}", owner.name, name, function.params.len()),
+                owner: Some(id),
+                function,
+            });
+            let info = &mut self.boxes[id as usize];
+            info.methods.insert(
+                name.clone(),
+                MethodDef {
+                    name: name.clone(),
+                    func,
+                    arity: function.params.len() as u32,
+                },
+            );
+            info.method_order.push(name);
+        }
+    }
+
+    fn check_interfaces(&mut self, items: &'a [Item]) {
+        let interfaces: FxHashMap<&str, &ast::InterfaceDecl> = items
+            .iter()
+            .filter_map(|i| {
+                if let Item::Interface(d) = i {
+                    Some((d.name.name.as_str(), d))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        for id in 0..self.boxes.len() {
+            let decl = self.boxes[id].decl;
+            for iface in &decl.interfaces {
+                let Some(d) = interfaces.get(iface.name.as_str()) else {
+                    self.error(Diagnostic::error(
+                        iface.span,
+                        format!("unknown interface `{}`", iface.name),
+                    ));
+                    continue;
+                };
+                for m in &d.methods {
+                    if !self.boxes[id].methods.contains_key(&m.name) {
+                        self.error(
+                            Diagnostic::error(
+                                decl.name.span,
+                                format!(
+                                    "`{}` does not define `{}`, required by interface `{}`",
+                                    decl.name.name, m.name, iface.name
+                                ),
+                            )
+                            .label(format!("missing `{}`", m.name)),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Top-level variables and every `global` declaration anywhere are globals.
+    fn collect_globals(&mut self, items: &'a [Item]) {
+        for item in items {
+            match item {
+                Item::Stmt(s) => self.top_level_globals(std::slice::from_ref(s)),
+                Item::Using(_) => self.uses_std = true,
+                _ => {}
+            }
+        }
+        let bodies: Vec<&ast::Function> = self.bodies.iter().map(|b| b.function).collect();
+        for f in bodies {
+            for_each_stmt(&f.body, &mut |s| {
+                if let StmtKind::Global(name, _) = &s.kind {
+                    self.add_global(&name.name);
+                }
+            });
+        }
+    }
+
+    fn top_level_globals(&mut self, block: &[ast::Stmt]) {
+        for_each_stmt(block, &mut |s| match &s.kind {
+            StmtKind::Local(decls) => decls.iter().for_each(|(n, _)| self.add_global(&n.name)),
+            StmtKind::Global(n, _) | StmtKind::Nowait(n, _) => self.add_global(&n.name),
+            StmtKind::Assign(
+                ast::Expr {
+                    kind: ast::ExprKind::Var(n),
+                    ..
+                },
+                _,
+            ) => self.add_global(n),
+            StmtKind::Try { catches, .. } => catches
+                .iter()
+                .filter_map(|c| c.var.as_ref())
+                .for_each(|v| self.add_global(&v.name)),
+            _ => {}
+        });
+    }
+
+    fn add_global(&mut self, name: &str) {
+        if !self.global_ids.contains_key(name) {
+            self.global_ids
+                .insert(name.to_string(), self.globals.len() as u32);
+            self.globals.push(name.to_string());
+        }
+    }
+}
+
+/// Visit every statement of a block, nested ones included.
+pub fn for_each_stmt<'s>(block: &'s [ast::Stmt], f: &mut impl FnMut(&'s ast::Stmt)) {
+    for s in block {
+        f(s);
+        match &s.kind {
+            StmtKind::If(_, a, b) => {
+                for_each_stmt(a, f);
+                if let Some(b) = b {
+                    for_each_stmt(b, f);
+                }
+            }
+            StmtKind::Loop(_, body) => for_each_stmt(body, f),
+            StmtKind::Try {
+                body,
+                catches,
+                finally,
+            } => {
+                for_each_stmt(body, f);
+                for c in catches {
+                    for_each_stmt(&c.body, f);
+                }
+                if let Some(fin) = finally {
+                    for_each_stmt(fin, f);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Field names a box assigns as `me.name = ...` in its own methods and constructors.
+fn assigned_me_fields(decl: &BoxDecl) -> Vec<String> {
+    let mut names = Vec::new();
+    let bodies = decl
+        .methods
+        .iter()
+        .chain(&decl.constructors)
+        .map(|f| &f.body)
+        .chain(decl.static_init.iter());
+    for body in bodies {
+        for_each_stmt(body, &mut |s| {
+            if let StmtKind::Assign(
+                ast::Expr {
+                    kind: ast::ExprKind::Field(recv, name),
+                    ..
+                },
+                _,
+            ) = &s.kind
+            {
+                if matches!(recv.kind, ast::ExprKind::Me) && !names.contains(&name.name) {
+                    names.push(name.name.clone());
+                }
+            }
+        });
+    }
+    names
+}

@@ -1,0 +1,313 @@
+//! MIR: the one intermediate representation every backend executes.
+//!
+//! A module is a set of functions over virtual registers (not SSA: a local variable is
+//! one register, assigned as often as the program does). Each function is a list of
+//! basic blocks; each block ends in a terminator and may name an exception *handler*
+//! block: any instruction of the block that fails transfers control there, where
+//! `catch` takes the exception. Every instruction that can fail carries the source
+//! location its error reports. The MIR knows nothing of how it is executed: the VM, the
+//! JIT and the object backend all start from this form. `docs/MIR.md` describes it.
+
+pub mod index;
+pub mod lower;
+pub mod print;
+pub mod verify;
+
+use nyash_runtime::ops::{Arith, Cmp};
+pub use nyash_runtime::Loc;
+
+pub type Reg = u32;
+pub type BlockId = u32;
+pub type FuncId = u32;
+pub type BoxId = u32;
+pub type GlobalId = u32;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Const {
+    Void,
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    Arith(Arith),
+    Cmp(Cmp),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnaryOp {
+    Neg,
+    Not,
+    /// Truthiness as a Bool (`and`/`or` results).
+    Truthy,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Inst {
+    Const {
+        dst: Reg,
+        value: Const,
+    },
+    Move {
+        dst: Reg,
+        src: Reg,
+    },
+    Binary {
+        dst: Reg,
+        op: BinaryOp,
+        lhs: Reg,
+        rhs: Reg,
+        loc: Loc,
+    },
+    Unary {
+        dst: Reg,
+        op: UnaryOp,
+        src: Reg,
+        loc: Loc,
+    },
+    /// Direct call of a known function; for methods `args[0]` is `me`.
+    Call {
+        dst: Reg,
+        func: FuncId,
+        args: Vec<Reg>,
+        loc: Loc,
+    },
+    /// Dynamic method call: dispatch on the receiver's box at run time.
+    BoxCall {
+        dst: Reg,
+        recv: Reg,
+        method: String,
+        args: Vec<Reg>,
+        loc: Loc,
+    },
+    /// `new` of a builtin box.
+    NewBuiltin {
+        dst: Reg,
+        name: String,
+        args: Vec<Reg>,
+        loc: Loc,
+    },
+    /// A fresh instance of a user box, every field void (the constructor is a `Call`).
+    Alloc {
+        dst: Reg,
+        class: BoxId,
+    },
+    /// Set the inner builtin value of a box delegating to a builtin box.
+    SetInner {
+        obj: Reg,
+        src: Reg,
+    },
+    /// `via_me` says the access is written `me.f`, which may touch private fields.
+    GetField {
+        dst: Reg,
+        obj: Reg,
+        field: String,
+        via_me: bool,
+        loc: Loc,
+    },
+    SetField {
+        obj: Reg,
+        field: String,
+        src: Reg,
+        via_me: bool,
+        loc: Loc,
+    },
+    GetGlobal {
+        dst: Reg,
+        global: GlobalId,
+    },
+    SetGlobal {
+        global: GlobalId,
+        src: Reg,
+    },
+    /// The singleton of a static box, created (and its `static { }` run) on first use.
+    Singleton {
+        dst: Reg,
+        class: BoxId,
+        loc: Loc,
+    },
+    Print {
+        src: Reg,
+        loc: Loc,
+    },
+    /// First instruction of a handler block: the exception being handled.
+    Catch {
+        dst: Reg,
+    },
+    /// What a catch variable receives for exception `exc`.
+    CatchValue {
+        dst: Reg,
+        exc: Reg,
+    },
+    /// Does exception `exc` hold an instance of `class` (or of a box delegating to it)?
+    IsA {
+        dst: Reg,
+        exc: Reg,
+        class: BoxId,
+    },
+    MakeFuture {
+        dst: Reg,
+        src: Reg,
+    },
+    FailedFuture {
+        dst: Reg,
+        exc: Reg,
+    },
+    Await {
+        dst: Reg,
+        src: Reg,
+        loc: Loc,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Terminator {
+    Jump(BlockId),
+    Branch {
+        cond: Reg,
+        then_to: BlockId,
+        else_to: BlockId,
+    },
+    Return(Reg),
+    Throw {
+        src: Reg,
+        loc: Loc,
+    },
+    /// Re-raise a caught exception unchanged (location included).
+    Rethrow {
+        exc: Reg,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Block {
+    pub insts: Vec<Inst>,
+    pub term: Terminator,
+    pub handler: Option<BlockId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Function {
+    /// `Box.method/arity`, `function/arity` or `main` for the script body.
+    pub name: String,
+    /// Parameter count, `me` included for methods; parameters are registers 0..params.
+    pub params: u32,
+    pub regs: u32,
+    /// Block 0 is the entry.
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FieldDef {
+    pub name: String,
+    pub weak: bool,
+    pub private: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct MethodDef {
+    pub name: String,
+    pub func: FuncId,
+    /// Not counting `me`.
+    pub arity: u32,
+}
+
+/// A user box, flattened: `fields` and `methods` include everything inherited.
+#[derive(Clone, Debug)]
+pub struct BoxDef {
+    pub name: String,
+    pub is_static: bool,
+    pub fields: Vec<FieldDef>,
+    pub methods: Vec<MethodDef>,
+    pub ancestors: Vec<BoxId>,
+    pub builtin_parent: Option<String>,
+    pub fini: Option<FuncId>,
+    pub static_init: Option<FuncId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Module {
+    /// File names that `Loc::file` indexes.
+    pub files: Vec<String>,
+    pub boxes: Vec<BoxDef>,
+    pub functions: Vec<Function>,
+    pub globals: Vec<String>,
+    /// Runs the top-level statements, then the entry box's `main`; its result is the
+    /// program's.
+    pub entry: FuncId,
+}
+
+impl Inst {
+    /// The register written, if any.
+    pub fn dst(&self) -> Option<Reg> {
+        use Inst::*;
+        match self {
+            Const { dst, .. }
+            | Move { dst, .. }
+            | Binary { dst, .. }
+            | Unary { dst, .. }
+            | Call { dst, .. }
+            | BoxCall { dst, .. }
+            | NewBuiltin { dst, .. }
+            | Alloc { dst, .. }
+            | GetField { dst, .. }
+            | GetGlobal { dst, .. }
+            | Singleton { dst, .. }
+            | Catch { dst }
+            | CatchValue { dst, .. }
+            | IsA { dst, .. }
+            | MakeFuture { dst, .. }
+            | FailedFuture { dst, .. }
+            | Await { dst, .. } => Some(*dst),
+            SetInner { .. } | SetField { .. } | SetGlobal { .. } | Print { .. } => None,
+        }
+    }
+
+    /// The registers read.
+    pub fn uses(&self) -> Vec<Reg> {
+        use Inst::*;
+        match self {
+            Const { .. } | Alloc { .. } | GetGlobal { .. } | Singleton { .. } | Catch { .. } => {
+                vec![]
+            }
+            Move { src, .. } | Unary { src, .. } | SetGlobal { src, .. } | Print { src, .. } => {
+                vec![*src]
+            }
+            MakeFuture { src, .. } | Await { src, .. } => vec![*src],
+            CatchValue { exc, .. } | IsA { exc, .. } | FailedFuture { exc, .. } => vec![*exc],
+            Binary { lhs, rhs, .. } => vec![*lhs, *rhs],
+            Call { args, .. } | NewBuiltin { args, .. } => args.clone(),
+            BoxCall { recv, args, .. } => {
+                std::iter::once(*recv).chain(args.iter().copied()).collect()
+            }
+            SetInner { obj, src } | SetField { obj, src, .. } => vec![*obj, *src],
+            GetField { obj, .. } => vec![*obj],
+        }
+    }
+}
+
+impl Terminator {
+    pub fn successors(&self) -> Vec<BlockId> {
+        match self {
+            Terminator::Jump(b) => vec![*b],
+            Terminator::Branch {
+                then_to, else_to, ..
+            } => vec![*then_to, *else_to],
+            Terminator::Return(_) | Terminator::Throw { .. } | Terminator::Rethrow { .. } => vec![],
+        }
+    }
+
+    pub fn uses(&self) -> Vec<Reg> {
+        match self {
+            Terminator::Jump(_) => vec![],
+            Terminator::Branch { cond, .. } => vec![*cond],
+            Terminator::Return(r)
+            | Terminator::Throw { src: r, .. }
+            | Terminator::Rethrow { exc: r } => vec![*r],
+        }
+    }
+}

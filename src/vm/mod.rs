@@ -1,0 +1,474 @@
+//! The register VM.
+//!
+//! MIR is first translated into a compact, pre-resolved form ([`Code`]): blocks become
+//! jump targets in one flat instruction array, names become interned symbols, constants
+//! become ready values. Each call gets a flat register frame (recycled through a pool, so
+//! integer code allocates nothing); Integer arithmetic and comparisons are inlined, and
+//! everything else goes to the shared runtime.
+//!
+//! Frames are executed by recursive calls of [`Vm::call`], on a thread with a large
+//! stack, with a depth limit that raises `Stack overflow`. The VM holds no mutable borrow
+//! while running user code, so the runtime may call back into it (`toString`, `fini`).
+
+mod code;
+
+use crate::mir::Module;
+use code::{Code, Op};
+use nyash_runtime::builtins::{dispatch, new_builtin, Dispatch};
+use nyash_runtime::class::{self, ClassId};
+use nyash_runtime::error::{catch_value, Exception, RtResult};
+use nyash_runtime::object::{new_obj, weak_slot, Instance, Obj, Slot};
+use nyash_runtime::ops::{self, Arith, Cmp};
+use nyash_runtime::{hooks, Loc, Value};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+/// Deepest call nesting before `Stack overflow` (LANGUAGE.md asks for at least 10,000).
+pub const MAX_DEPTH: u32 = 100_000;
+/// Stack of the thread programs run on: enough for MAX_DEPTH VM frames.
+pub const STACK_BYTES: usize = 4 << 30;
+
+pub struct Vm {
+    code: Code,
+    classes: Vec<ClassId>,
+    globals: RefCell<Vec<Value>>,
+    singletons: RefCell<Vec<Option<Value>>>,
+    frames: RefCell<Vec<Vec<Value>>>,
+    depth: Cell<u32>,
+}
+
+struct Invoker(Rc<Vm>);
+
+impl hooks::Invoker for Invoker {
+    fn call(&self, func: u32, args: &[Value]) -> RtResult {
+        self.0.call(func, args)
+    }
+}
+
+/// Register the module's boxes with the runtime, in MIR order.
+pub fn define_classes(module: &Module) -> Vec<ClassId> {
+    class::reset();
+    nyash_runtime::error::set_files(module.files.clone());
+    module
+        .boxes
+        .iter()
+        .map(|b| {
+            class::define(class::ClassInfo {
+                name: b.name.clone(),
+                fields: b
+                    .fields
+                    .iter()
+                    .map(|f| class::FieldInfo {
+                        name: class::intern(&f.name),
+                        weak: f.weak,
+                        private: f.private,
+                    })
+                    .collect(),
+                methods: b
+                    .methods
+                    .iter()
+                    .map(|m| {
+                        (
+                            class::intern(&m.name),
+                            class::MethodRef {
+                                func: m.func,
+                                arity: m.arity,
+                            },
+                        )
+                    })
+                    .collect(),
+                ancestors: b.ancestors.clone(),
+                builtin_parent: b.builtin_parent.clone(),
+                fini: b.fini,
+                ..Default::default()
+            })
+        })
+        .collect()
+}
+
+/// Run a module's entry function; the result is main's value, or the uncaught exception.
+pub fn run(module: &Module) -> RtResult {
+    let classes = define_classes(module);
+    let vm = Rc::new(Vm {
+        code: Code::compile(module),
+        classes,
+        globals: RefCell::new(vec![Value::Void; module.globals.len()]),
+        singletons: RefCell::new(vec![None; module.boxes.len()]),
+        frames: RefCell::new(Vec::new()),
+        depth: Cell::new(0),
+    });
+    hooks::install(Rc::new(Invoker(vm.clone())));
+    let result = vm.call(module.entry, &[]);
+    vm.release_globals();
+    hooks::uninstall();
+    result
+}
+
+impl Vm {
+    /// Program end: globals and singletons go away (running their `fini`), in order.
+    fn release_globals(&self) {
+        let globals = std::mem::take(&mut *self.globals.borrow_mut());
+        drop(globals);
+        let singletons = std::mem::take(&mut *self.singletons.borrow_mut());
+        drop(singletons);
+    }
+
+    pub fn call(&self, func: u32, args: &[Value]) -> RtResult {
+        let depth = self.depth.get();
+        if depth >= MAX_DEPTH {
+            return Err(Exception::runtime("Stack overflow: recursion too deep"));
+        }
+        self.depth.set(depth + 1);
+        let f = &self.code.functions[func as usize];
+        let mut regs = self.frames.borrow_mut().pop().unwrap_or_default();
+        regs.resize(f.regs as usize, Value::Void);
+        regs[..args.len()].clone_from_slice(args);
+        let result = self.execute(func, &mut regs);
+        regs.clear();
+        self.frames.borrow_mut().push(regs);
+        self.depth.set(depth);
+        result
+    }
+
+    fn singleton(&self, class: u32, loc: Loc) -> RtResult {
+        if let Some(v) = &self.singletons.borrow()[class as usize] {
+            return Ok(v.clone());
+        }
+        let me = new_obj(Obj::Instance(Instance::new(self.classes[class as usize])));
+        self.singletons.borrow_mut()[class as usize] = Some(me.clone());
+        if let Some(init) = self.code.static_inits[class as usize] {
+            self.call(init, &[me.clone()]).map_err(|e| e.at(loc))?;
+        }
+        Ok(me)
+    }
+
+    fn execute(&self, func: u32, regs: &mut [Value]) -> RtResult {
+        let f = &self.code.functions[func as usize];
+        let mut pc = 0usize;
+        let mut caught: Option<Exception> = None;
+        loop {
+            let op = &f.ops[pc];
+            pc += 1;
+            let outcome: RtResult<()> = (|| {
+                match op {
+                    Op::Const { dst, value } => regs[*dst as usize] = value.clone(),
+                    Op::Move { dst, src } => regs[*dst as usize] = regs[*src as usize].clone(),
+                    Op::Arith {
+                        dst,
+                        op,
+                        lhs,
+                        rhs,
+                        loc,
+                    } => {
+                        let v = match (&regs[*lhs as usize], &regs[*rhs as usize]) {
+                            (Value::Int(a), Value::Int(b)) => match op {
+                                Arith::Add => Value::Int(a.wrapping_add(*b)),
+                                Arith::Sub => Value::Int(a.wrapping_sub(*b)),
+                                Arith::Mul => Value::Int(a.wrapping_mul(*b)),
+                                _ => ops::int_arith(*op, *a, *b).map_err(|e| e.at(*loc))?,
+                            },
+                            (a, b) => ops::arith(*op, a, b).map_err(|e| e.at(*loc))?,
+                        };
+                        regs[*dst as usize] = v;
+                    }
+                    Op::Cmp {
+                        dst,
+                        op,
+                        lhs,
+                        rhs,
+                        loc,
+                    } => {
+                        let v = match (&regs[*lhs as usize], &regs[*rhs as usize]) {
+                            (Value::Int(a), Value::Int(b)) => Value::Bool(int_compare(*op, *a, *b)),
+                            (a, b) => ops::compare(*op, a, b).map_err(|e| e.at(*loc))?,
+                        };
+                        regs[*dst as usize] = v;
+                    }
+                    Op::Neg { dst, src, loc } => {
+                        regs[*dst as usize] =
+                            ops::negate(&regs[*src as usize]).map_err(|e| e.at(*loc))?
+                    }
+                    Op::Not { dst, src } => {
+                        regs[*dst as usize] = Value::Bool(!regs[*src as usize].truthy())
+                    }
+                    Op::Truthy { dst, src } => {
+                        regs[*dst as usize] = Value::Bool(regs[*src as usize].truthy())
+                    }
+                    Op::Call {
+                        dst,
+                        func,
+                        args,
+                        loc,
+                    } => {
+                        let argv: Vec<Value> =
+                            args.iter().map(|a| regs[*a as usize].clone()).collect();
+                        regs[*dst as usize] = self.call(*func, &argv).map_err(|e| e.at(*loc))?;
+                    }
+                    Op::BoxCall {
+                        dst,
+                        recv,
+                        method,
+                        args,
+                        loc,
+                    } => {
+                        let recv_v = regs[*recv as usize].clone();
+                        let argv: Vec<Value> =
+                            args.iter().map(|a| regs[*a as usize].clone()).collect();
+                        let result =
+                            match dispatch(&recv_v, *method, &argv).map_err(|e| e.at(*loc))? {
+                                Dispatch::Done(v) => v,
+                                Dispatch::User(func) => {
+                                    let mut full = Vec::with_capacity(argv.len() + 1);
+                                    full.push(recv_v);
+                                    full.extend(argv);
+                                    self.call(func, &full).map_err(|e| e.at(*loc))?
+                                }
+                            };
+                        regs[*dst as usize] = result;
+                    }
+                    Op::NewBuiltin {
+                        dst,
+                        name,
+                        args,
+                        loc,
+                    } => {
+                        let argv: Vec<Value> =
+                            args.iter().map(|a| regs[*a as usize].clone()).collect();
+                        let made = new_builtin(name, &argv).unwrap_or_else(|| {
+                            Err(Exception::runtime(format!("unknown box `{name}`")))
+                        });
+                        regs[*dst as usize] = made.map_err(|e| e.at(*loc))?;
+                    }
+                    Op::Alloc { dst, class } => {
+                        regs[*dst as usize] =
+                            new_obj(Obj::Instance(Instance::new(self.classes[*class as usize])))
+                    }
+                    Op::SetInner { obj, src } => {
+                        if let Value::Obj(o) = &regs[*obj as usize] {
+                            if let Obj::Instance(inst) = &**o {
+                                let old = inst.inner.replace(regs[*src as usize].clone());
+                                drop(old);
+                            }
+                        }
+                    }
+                    Op::GetField {
+                        dst,
+                        obj,
+                        field,
+                        via_me,
+                        loc,
+                    } => {
+                        regs[*dst as usize] = get_field(&regs[*obj as usize], *field, *via_me)
+                            .map_err(|e| e.at(*loc))?
+                    }
+                    Op::SetField {
+                        obj,
+                        field,
+                        src,
+                        via_me,
+                        loc,
+                    } => set_field(
+                        &regs[*obj as usize],
+                        *field,
+                        regs[*src as usize].clone(),
+                        *via_me,
+                    )
+                    .map_err(|e| e.at(*loc))?,
+                    Op::GetGlobal { dst, global } => {
+                        regs[*dst as usize] = self.globals.borrow()[*global as usize].clone()
+                    }
+                    Op::SetGlobal { global, src } => {
+                        let new = regs[*src as usize].clone();
+                        let old = std::mem::replace(
+                            &mut self.globals.borrow_mut()[*global as usize],
+                            new,
+                        );
+                        drop(old);
+                    }
+                    Op::Singleton { dst, class, loc } => {
+                        regs[*dst as usize] = self.singleton(*class, *loc)?
+                    }
+                    Op::Print { src, loc } => {
+                        let mut s = ops::display(&regs[*src as usize]).map_err(|e| e.at(*loc))?;
+                        s.push('\n');
+                        nyash_runtime::io::write_stdout(&s);
+                    }
+                    Op::Catch { dst } => {
+                        let e = caught
+                            .take()
+                            .unwrap_or_else(|| Exception::runtime("catch without an exception"));
+                        regs[*dst as usize] = new_obj(Obj::Caught(e));
+                    }
+                    Op::CatchValue { dst, exc } => {
+                        regs[*dst as usize] = with_caught(&regs[*exc as usize], catch_value)
+                    }
+                    Op::IsA { dst, exc, class } => {
+                        let target = self.classes[*class as usize];
+                        let is = with_caught(&regs[*exc as usize], |e| {
+                            Value::Bool(instance_of(&e.value, target))
+                        });
+                        regs[*dst as usize] = is;
+                    }
+                    Op::MakeFuture { dst, src } => {
+                        regs[*dst as usize] = new_obj(Obj::Future(Ok(regs[*src as usize].clone())))
+                    }
+                    Op::FailedFuture { dst, exc } => {
+                        let e = caught_exception(&regs[*exc as usize]);
+                        regs[*dst as usize] = new_obj(Obj::Future(Err(e)));
+                    }
+                    Op::Await { dst, src, loc } => {
+                        let v = match &regs[*src as usize] {
+                            Value::Obj(o) => match &**o {
+                                Obj::Future(result) => result.clone().map_err(|e| e.at(*loc))?,
+                                _ => regs[*src as usize].clone(),
+                            },
+                            other => other.clone(),
+                        };
+                        regs[*dst as usize] = v;
+                    }
+                    Op::Jump(_)
+                    | Op::Branch { .. }
+                    | Op::Return(_)
+                    | Op::Throw { .. }
+                    | Op::Rethrow { .. } => {}
+                }
+                Ok(())
+            })();
+            let error = match outcome {
+                Ok(()) => match op {
+                    Op::Jump(target) => {
+                        pc = *target as usize;
+                        continue;
+                    }
+                    Op::Branch {
+                        cond,
+                        then_to,
+                        else_to,
+                    } => {
+                        pc = if regs[*cond as usize].truthy() {
+                            *then_to
+                        } else {
+                            *else_to
+                        } as usize;
+                        continue;
+                    }
+                    Op::Return(r) => return Ok(std::mem::take(&mut regs[*r as usize])),
+                    Op::Throw { src, loc } => Exception::thrown(regs[*src as usize].clone(), *loc),
+                    Op::Rethrow { exc } => caught_exception(&regs[*exc as usize]),
+                    _ => continue,
+                },
+                Err(e) => e,
+            };
+            match f.handler_at(pc - 1) {
+                Some(handler) => {
+                    caught = Some(error);
+                    pc = handler as usize;
+                }
+                None => return Err(error),
+            }
+        }
+    }
+}
+
+fn int_compare(op: Cmp, a: i64, b: i64) -> bool {
+    match op {
+        Cmp::Eq => a == b,
+        Cmp::Ne => a != b,
+        Cmp::Lt => a < b,
+        Cmp::Le => a <= b,
+        Cmp::Gt => a > b,
+        Cmp::Ge => a >= b,
+    }
+}
+
+fn caught_exception(v: &Value) -> Exception {
+    with_caught(v, |e| e.clone())
+}
+
+fn with_caught<R>(v: &Value, f: impl FnOnce(&Exception) -> R) -> R {
+    match v {
+        Value::Obj(o) => match &**o {
+            Obj::Caught(e) => f(e),
+            _ => f(&Exception::thrown(v.clone(), Loc::default())),
+        },
+        _ => f(&Exception::thrown(v.clone(), Loc::default())),
+    }
+}
+
+fn instance_of(v: &Value, target: ClassId) -> bool {
+    match v {
+        Value::Obj(o) => matches!(&**o, Obj::Instance(i) if class::is_a(i.class, target)),
+        _ => false,
+    }
+}
+
+fn instance_of_value<'v>(v: &'v Value, field: u32) -> RtResult<&'v Instance> {
+    if let Value::Obj(o) = v {
+        if let Obj::Instance(inst) = &**o {
+            return Ok(inst);
+        }
+    }
+    Err(Exception::runtime(format!(
+        "Undefined field '{}' in {}",
+        class::sym_name(field),
+        v.type_name()
+    )))
+}
+
+fn check_private(inst: &Instance, slot: u32, field: u32, via_me: bool) -> RtResult<()> {
+    let private = class::with(inst.class, |c| c.fields[slot as usize].private);
+    if private && !via_me {
+        return Err(Exception::runtime(format!(
+            "Field '{}' of {} is private",
+            class::sym_name(field),
+            class::name(inst.class)
+        )));
+    }
+    Ok(())
+}
+
+pub fn get_field(obj: &Value, field: u32, via_me: bool) -> RtResult {
+    let inst = instance_of_value(obj, field)?;
+    if let Some(slot) = class::with(inst.class, |c| c.field_index.get(&field).copied()) {
+        check_private(inst, slot, field, via_me)?;
+        return Ok(inst.slots.borrow()[slot as usize].get());
+    }
+    if let Some((_, v)) = inst.extra.borrow().iter().find(|(name, _)| *name == field) {
+        return Ok(v.clone());
+    }
+    Err(Exception::runtime(format!(
+        "Undefined field '{}' in {}",
+        class::sym_name(field),
+        class::name(inst.class)
+    )))
+}
+
+pub fn set_field(obj: &Value, field: u32, value: Value, via_me: bool) -> RtResult<()> {
+    let inst = instance_of_value(obj, field)?;
+    if let Some((slot, weak)) = class::with(inst.class, |c| {
+        c.field_index
+            .get(&field)
+            .map(|&i| (i, c.fields[i as usize].weak))
+    }) {
+        check_private(inst, slot, field, via_me)?;
+        let new = if weak {
+            weak_slot(&value)
+        } else {
+            Slot::Strong(value)
+        };
+        let old = std::mem::replace(&mut inst.slots.borrow_mut()[slot as usize], new);
+        drop(old);
+        return Ok(());
+    }
+    let mut extra = inst.extra.borrow_mut();
+    let old = match extra.iter_mut().find(|(name, _)| *name == field) {
+        Some((_, v)) => std::mem::replace(v, value),
+        None => {
+            extra.push((field, value));
+            Value::Void
+        }
+    };
+    drop(extra);
+    drop(old);
+    Ok(())
+}
