@@ -16,20 +16,11 @@ pub struct Diagnostic {
 impl Diagnostic {
     pub fn error(span: Span, message: impl Into<String>) -> Diagnostic {
         let message = message.into();
-        Diagnostic {
-            span,
-            label: message.clone(),
-            message,
-            help: None,
-            is_warning: false,
-        }
+        Diagnostic { span, label: message.clone(), message, help: None, is_warning: false }
     }
 
     pub fn warning(span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            is_warning: true,
-            ..Diagnostic::error(span, message)
-        }
+        Diagnostic { is_warning: true, ..Diagnostic::error(span, message) }
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Diagnostic {
@@ -45,10 +36,7 @@ impl Diagnostic {
 
 /// ariadne 0.4 counts characters, our spans count bytes.
 fn char_range(text: &str, span: Span) -> std::ops::Range<usize> {
-    let to_chars = |b: usize| {
-        text.get(..b.min(text.len()))
-            .map_or(0, |s| s.chars().count())
-    };
+    let to_chars = |b: usize| text.get(..b.min(text.len())).map_or(0, |s| s.chars().count());
     let start = to_chars(span.start as usize);
     start..to_chars(span.end as usize).max(start + 1)
 }
@@ -59,28 +47,16 @@ pub fn emit(diags: &[Diagnostic], sources: &SourceMap) {
     for d in diags {
         let file = sources.file(d.span.file);
         let range = char_range(&file.text, d.span);
-        let (kind, tint) = if d.is_warning {
-            (ReportKind::Warning, Color::Yellow)
-        } else {
-            (ReportKind::Error, Color::Red)
-        };
+        let (kind, tint) =
+            if d.is_warning { (ReportKind::Warning, Color::Yellow) } else { (ReportKind::Error, Color::Red) };
         let mut report = Report::build(kind, file.name.clone(), range.start)
             .with_config(Config::default().with_color(color))
             .with_message(&d.message)
-            .with_label(
-                Label::new((file.name.clone(), range))
-                    .with_message(&d.label)
-                    .with_color(tint),
-            );
+            .with_label(Label::new((file.name.clone(), range)).with_message(&d.label).with_color(tint));
         if let Some(help) = &d.help {
             report = report.with_help(help);
         }
-        let cache = ariadne::sources(
-            sources
-                .files
-                .iter()
-                .map(|f| (f.name.clone(), f.text.clone())),
-        );
+        let cache = ariadne::sources(sources.files.iter().map(|f| (f.name.clone(), f.text.clone())));
         let _ = report.finish().eprint(cache);
     }
 }

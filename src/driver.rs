@@ -15,18 +15,14 @@ pub struct Loaded {
 
 /// Exit statuses (LANGUAGE.md section 9).
 pub const EXIT_COMPILE_ERROR: i32 = 1;
-pub const EXIT_RUNTIME_ERROR: i32 = 70;
+pub use nyash_runtime::error::EXIT_RUNTIME_ERROR;
 
 /// Compile a file to MIR, or report why not (already printed to stderr).
 pub fn compile(path: &Path) -> Result<Module, ()> {
     let mut sources = SourceMap::default();
     let mut diags = Vec::new();
     let items = load(path, &mut sources, &mut diags);
-    let result = if diags.is_empty() {
-        mir::lower::lower_program(&items, &sources)
-    } else {
-        Err(diags)
-    };
+    let result = if diags.is_empty() { mir::lower::lower_program(&items, &sources) } else { Err(diags) };
     match result {
         Ok(module) => {
             debug_assert_eq!(mir::verify::verify(&module), Ok(()));
@@ -42,12 +38,7 @@ pub fn compile(path: &Path) -> Result<Module, ()> {
 /// Load a file and everything it includes; parse errors go to `diags`.
 pub fn load(path: &Path, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
     let mut items = Vec::new();
-    let mut loader = Loader {
-        sources,
-        diags,
-        stack: Vec::new(),
-        seen: Vec::new(),
-    };
+    let mut loader = Loader { sources, diags, stack: Vec::new(), seen: Vec::new() };
     loader.file(path, None, &mut items, true);
     items
 }
@@ -65,11 +56,8 @@ impl Loader<'_> {
         if self.stack.contains(&canonical) {
             if let Some(span) = included_at {
                 self.diags.push(
-                    Diagnostic::error(
-                        span,
-                        format!("include cycle: `{}` includes itself", path.display()),
-                    )
-                    .label("cycle closes here"),
+                    Diagnostic::error(span, format!("include cycle: `{}` includes itself", path.display()))
+                        .label("cycle closes here"),
                 );
             }
             return;
@@ -81,10 +69,9 @@ impl Loader<'_> {
             Ok(t) => t,
             Err(e) => {
                 match included_at {
-                    Some(span) => self.diags.push(Diagnostic::error(
-                        span,
-                        format!("cannot read `{}`: {e}", path.display()),
-                    )),
+                    Some(span) => {
+                        self.diags.push(Diagnostic::error(span, format!("cannot read `{}`: {e}", path.display())))
+                    }
                     None => eprintln!("error: cannot read `{}`: {e}", path.display()),
                 }
                 if included_at.is_none() {
@@ -130,16 +117,12 @@ impl Loader<'_> {
             }
             let found = e.found().map(|t| format!("`{t}`"));
             let mut d = syntax_diagnostic(e.span(), found, e.label(), "unexpected token");
-            let expected: Vec<String> = e
-                .expected()
-                .filter_map(|t| t.as_ref().map(|t| format!("`{t}`")))
-                .collect();
+            let expected: Vec<String> = e.expected().filter_map(|t| t.as_ref().map(|t| format!("`{t}`"))).collect();
             if !expected.is_empty() && expected.len() <= 6 {
                 d = d.help(format!("expected {}", expected.join(", ")));
             }
             if let chumsky::error::SimpleReason::Unclosed { span, delimiter } = e.reason() {
-                d = Diagnostic::error(*span, format!("unclosed `{delimiter}`"))
-                    .label("this delimiter is never closed");
+                d = Diagnostic::error(*span, format!("unclosed `{delimiter}`")).label("this delimiter is never closed");
             }
             self.diags.push(d);
         }
@@ -147,12 +130,7 @@ impl Loader<'_> {
     }
 }
 
-fn syntax_diagnostic(
-    span: Span,
-    found: Option<String>,
-    label: Option<&'static str>,
-    what: &str,
-) -> Diagnostic {
+fn syntax_diagnostic(span: Span, found: Option<String>, label: Option<&'static str>, what: &str) -> Diagnostic {
     let message = match found {
         Some(f) => format!("syntax error: unexpected {f}"),
         None => "syntax error: unexpected end of file".to_string(),
@@ -164,35 +142,14 @@ fn syntax_diagnostic(
     }
 }
 
-/// Run a compiled module on the VM and turn its outcome into an exit status.
+/// Run a compiled module on the VM; the result is the exit status.
 pub fn run_vm(module: Module) -> i32 {
-    on_big_stack(move || {
-        let outcome = crate::vm::run(&module);
-        finish(outcome)
-    })
-}
-
-/// Flush output and map a program's outcome to its exit status (LANGUAGE.md section 9).
-pub fn finish(outcome: nyash_runtime::RtResult) -> i32 {
-    use nyash_runtime::{error::describe, io, Value};
-    let status = match &outcome {
-        Ok(Value::Int(n)) => n.rem_euclid(256) as i32,
-        Ok(_) => 0,
-        Err(e) => {
-            io::write_stderr(&format!("error: {}\n", describe(e)));
-            EXIT_RUNTIME_ERROR
-        }
-    };
-    drop(outcome);
-    io::flush_stdout();
-    status
+    on_big_stack(move || crate::vm::run(&module))
 }
 
 /// Programs run on a thread whose stack fits the VM's recursion limit.
 pub fn on_big_stack(f: impl FnOnce() -> i32 + Send + 'static) -> i32 {
-    let thread = std::thread::Builder::new()
-        .stack_size(crate::vm::STACK_BYTES)
-        .spawn(f);
+    let thread = std::thread::Builder::new().stack_size(crate::vm::STACK_BYTES).spawn(f);
     match thread.map(|t| t.join()) {
         Ok(Ok(status)) => status,
         _ => {

@@ -6,11 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "nyashc",
-    version,
-    about = "The Nyash compiler: run on the register VM, or inspect the MIR"
-)]
+#[command(name = "nyashc", version, about = "The Nyash compiler: run on the register VM, or inspect the MIR")]
 #[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
@@ -52,28 +48,27 @@ fn main() -> ExitCode {
     install_panic_hook();
     let cli = Cli::parse();
     let status = match cli.command {
-        Some(Command::Run {
-            emit: RunWith::Vm,
-            file,
-        }) => run(&file),
+        Some(Command::Run { emit: RunWith::Vm, file }) => run(&file),
         Some(Command::Check { file }) => match driver::compile(&file) {
             Ok(_) => 0,
             Err(()) => driver::EXIT_COMPILE_ERROR,
         },
-        None => match (cli.emit, cli.file) {
-            (Some(Emit::Mir), Some(file)) => match driver::compile(&file) {
-                Ok(module) => {
-                    print!("{module}");
-                    0
+        None => {
+            match (cli.emit, cli.file) {
+                (Some(Emit::Mir), Some(file)) => match driver::compile(&file) {
+                    Ok(module) => {
+                        print!("{module}");
+                        0
+                    }
+                    Err(()) => driver::EXIT_COMPILE_ERROR,
+                },
+                (_, Some(file)) => run(&file),
+                (_, None) => {
+                    eprintln!("error: no input file\n\nUsage: nyashc [--emit <EMIT>] <FILE>, or nyashc run <FILE>; see --help");
+                    2
                 }
-                Err(()) => driver::EXIT_COMPILE_ERROR,
-            },
-            (_, Some(file)) => run(&file),
-            (_, None) => {
-                eprintln!("error: no input file\n\nUsage: nyashc [--emit <EMIT>] <FILE>, or nyashc run <FILE>; see --help");
-                2
             }
-        },
+        }
     };
     ExitCode::from(status as u8)
 }
@@ -94,10 +89,7 @@ fn install_panic_hook() {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        let place = info
-            .location()
-            .map(|l| format!(" ({}:{})", l.file(), l.line()))
-            .unwrap_or_default();
+        let place = info.location().map(|l| format!(" ({}:{})", l.file(), l.line())).unwrap_or_default();
         eprintln!("error: internal compiler error: {what}{place}");
     }));
 }

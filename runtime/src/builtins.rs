@@ -23,6 +23,9 @@ pub fn dispatch(recv: &Value, method: Sym, args: &[Value]) -> RtResult<Dispatch>
     if let Value::Obj(o) = recv {
         if let Obj::Instance(inst) = &**o {
             let class = class::get(inst.class);
+            if method == class::SYM_FINI && args.is_empty() {
+                return finalise_now(recv).map(Dispatch::Done);
+            }
             if let Some(m) = class.methods.get(&method) {
                 check_arity(&class.name, &sym_name(method), args, m.arity as usize)?;
                 return Ok(Dispatch::User(m.func));
@@ -30,11 +33,8 @@ pub fn dispatch(recv: &Value, method: Sym, args: &[Value]) -> RtResult<Dispatch>
             let name = sym_name(method);
             let inner = inst.inner.borrow().clone();
             return match &*name {
-                "fini" => finalise_now(recv).map(Dispatch::Done),
                 "toString" => Ok(Dispatch::Done(Value::str(display(recv)?))),
-                _ if !matches!(inner, Value::Void) => {
-                    call_builtin(&inner, &name, args).map(Dispatch::Done)
-                }
+                _ if !matches!(inner, Value::Void) => call_builtin(&inner, &name, args).map(Dispatch::Done),
                 _ => Err(unknown_method(&name, &class.name)),
             };
         }
@@ -51,26 +51,16 @@ pub fn check_arity(owner: &str, method: &str, args: &[Value], want: usize) -> Rt
         return Ok(());
     }
     let plural = if want == 1 { "" } else { "s" };
-    err(format!(
-        "Method '{method}' of {owner} takes {want} argument{plural}, {} given",
-        args.len()
-    ))
+    err(format!("Method '{method}' of {owner} takes {want} argument{plural}, {} given", args.len()))
 }
 
 /// Run a builtin method on a value that is not a user instance.
 pub fn call_builtin(recv: &Value, method: &str, args: &[Value]) -> RtResult {
-    let a = Args {
-        owner: recv.type_name(),
-        method,
-        args,
-    };
+    let a = Args { owner: recv.type_name(), method, args };
     match recv {
         Value::Str(s) => string_method(s, &a),
         Value::Int(_) | Value::Float(_) | Value::Bool(_) => number_method(recv, &a),
-        Value::Null | Value::Void => err(format!(
-            "Cannot call method '{method}' on {}",
-            recv.type_name()
-        )),
+        Value::Null | Value::Void => err(format!("Cannot call method '{method}' on {}", recv.type_name())),
         Value::Obj(o) => match &**o {
             Obj::Array(items) => array_method(recv, items, &a),
             Obj::Map(map) => map_method(recv, map, &a),
@@ -107,24 +97,18 @@ impl Args<'_> {
         match &self.args[i] {
             Value::Int(n) => Ok(*n),
             Value::Float(f) => Ok(*f as i64),
-            other => err(format!(
-                "Method '{}' of {} expects an integer, got {}",
-                self.method,
-                self.owner,
-                other.type_name()
-            )),
+            other => {
+                err(format!("Method '{}' of {} expects an integer, got {}", self.method, self.owner, other.type_name()))
+            }
         }
     }
     fn num(&self, i: usize) -> RtResult<f64> {
         match &self.args[i] {
             Value::Int(n) => Ok(*n as f64),
             Value::Float(f) => Ok(*f),
-            other => err(format!(
-                "Method '{}' of {} expects a number, got {}",
-                self.method,
-                self.owner,
-                other.type_name()
-            )),
+            other => {
+                err(format!("Method '{}' of {} expects a number, got {}", self.method, self.owner, other.type_name()))
+            }
         }
     }
     fn text(&self, i: usize) -> RtResult<String> {
@@ -145,10 +129,7 @@ fn byte_at(s: &NyStr, i: usize) -> usize {
     if s.is_ascii() {
         return i.min(s.as_str().len());
     }
-    s.as_str()
-        .char_indices()
-        .nth(i)
-        .map_or(s.as_str().len(), |(b, _)| b)
+    s.as_str().char_indices().nth(i).map_or(s.as_str().len(), |(b, _)| b)
 }
 
 fn char_index(s: &str, byte: usize) -> i64 {
@@ -186,25 +167,17 @@ fn string_method(s: &NyStr, a: &Args) -> RtResult {
         "indexOf" | "find" => {
             a.want(1)?;
             let needle = a.text(0)?;
-            Ok(Value::Int(
-                text.find(&needle).map_or(-1, |b| char_index(text, b)),
-            ))
+            Ok(Value::Int(text.find(&needle).map_or(-1, |b| char_index(text, b))))
         }
         "lastIndexOf" => {
             a.want(1)?;
             let needle = a.text(0)?;
-            Ok(Value::Int(
-                text.rfind(&needle).map_or(-1, |b| char_index(text, b)),
-            ))
+            Ok(Value::Int(text.rfind(&needle).map_or(-1, |b| char_index(text, b))))
         }
         "contains" => a.want(1).and_then(|_| bool_of(text.contains(&a.text(0)?))),
-        "startsWith" => a
-            .want(1)
-            .and_then(|_| bool_of(text.starts_with(&a.text(0)?))),
+        "startsWith" => a.want(1).and_then(|_| bool_of(text.starts_with(&a.text(0)?))),
         "endsWith" => a.want(1).and_then(|_| bool_of(text.ends_with(&a.text(0)?))),
-        "equals" => a
-            .want(1)
-            .and_then(|_| bool_of(equals(&Value::str(text), &a.args[0]))),
+        "equals" => a.want(1).and_then(|_| bool_of(equals(&Value::str(text), &a.args[0]))),
         "isEmpty" => a.want(0).and_then(|_| bool_of(text.is_empty())),
         "replace" => {
             a.want(2)?;
@@ -227,15 +200,9 @@ fn string_method(s: &NyStr, a: &Args) -> RtResult {
         "trim" => a.want(0).map(|_| Value::str(text.trim())),
         "toUpper" | "toUpperCase" => a.want(0).map(|_| Value::str(text.to_uppercase())),
         "toLower" | "toLowerCase" => a.want(0).map(|_| Value::str(text.to_lowercase())),
-        "toInteger" => a
-            .want(0)
-            .map(|_| Value::Int(text.trim().parse().unwrap_or(0))),
-        "toFloat" => a
-            .want(0)
-            .map(|_| Value::Float(text.trim().parse().unwrap_or(0.0))),
-        "concat" => a
-            .want(1)
-            .and_then(|_| Ok(Value::str(format!("{text}{}", a.text(0)?)))),
+        "toInteger" => a.want(0).map(|_| Value::Int(text.trim().parse().unwrap_or(0))),
+        "toFloat" => a.want(0).map(|_| Value::Float(text.trim().parse().unwrap_or(0.0))),
+        "concat" => a.want(1).and_then(|_| Ok(Value::str(format!("{text}{}", a.text(0)?)))),
         "toString" => a.want(0).map(|_| Value::str(text)),
         _ => Err(a.unknown()),
     }
@@ -277,18 +244,11 @@ fn array_method(recv: &Value, items: &RefCell<Vec<Value>>, a: &Args) -> RtResult
             items.borrow_mut().push(a.args[0].clone());
             Ok(Value::Void)
         }
-        "pop" => a
-            .want(0)
-            .map(|_| items.borrow_mut().pop().unwrap_or(Value::Null)),
+        "pop" => a.want(0).map(|_| items.borrow_mut().pop().unwrap_or(Value::Null)),
         "get" => {
             a.want(1)?;
             let i = a.int(0)?;
-            Ok(if i < 0 {
-                None
-            } else {
-                items.borrow().get(i as usize).cloned()
-            }
-            .unwrap_or(Value::Null))
+            Ok(if i < 0 { None } else { items.borrow().get(i as usize).cloned() }.unwrap_or(Value::Null))
         }
         "set" => {
             a.want(2)?;
@@ -324,9 +284,7 @@ fn array_method(recv: &Value, items: &RefCell<Vec<Value>>, a: &Args) -> RtResult
             let pos = items.borrow().iter().position(|v| equals(v, &a.args[0]));
             Ok(Value::Int(pos.map_or(-1, |p| p as i64)))
         }
-        "contains" => a
-            .want(1)
-            .map(|_| Value::Bool(items.borrow().iter().any(|v| equals(v, &a.args[0])))),
+        "contains" => a.want(1).map(|_| Value::Bool(items.borrow().iter().any(|v| equals(v, &a.args[0])))),
         "clear" => {
             a.want(0)?;
             let old = std::mem::take(&mut *items.borrow_mut());
@@ -353,11 +311,7 @@ fn array_method(recv: &Value, items: &RefCell<Vec<Value>>, a: &Args) -> RtResult
         "slice" => {
             a.want(2)?;
             let (start, end) = (clamp_index(a.int(0)?, len), clamp_index(a.int(1)?, len));
-            let part = if start < end {
-                items.borrow()[start..end].to_vec()
-            } else {
-                Vec::new()
-            };
+            let part = if start < end { items.borrow()[start..end].to_vec() } else { Vec::new() };
             Ok(new_array(part))
         }
         "isEmpty" => a.want(0).map(|_| Value::Bool(len == 0)),
@@ -374,21 +328,15 @@ fn map_method(recv: &Value, map: &RefCell<NyMap>, a: &Args) -> RtResult {
             drop(old);
             Ok(Value::Void)
         }
-        "get" => a
-            .want(1)
-            .map(|_| map.borrow().get(&a.args[0]).unwrap_or(Value::Void)),
+        "get" => a.want(1).map(|_| map.borrow().get(&a.args[0]).unwrap_or(Value::Void)),
         "has" | "containsKey" => a.want(1).map(|_| Value::Bool(map.borrow().has(&a.args[0]))),
         "delete" | "remove" => {
             a.want(1)?;
             let old = map.borrow_mut().delete(&a.args[0]);
             Ok(old.map_or(Value::Void, |(_, v)| v))
         }
-        "keys" => a
-            .want(0)
-            .map(|_| new_array(map.borrow().entries().into_iter().map(|(k, _)| k).collect())),
-        "values" => a
-            .want(0)
-            .map(|_| new_array(map.borrow().entries().into_iter().map(|(_, v)| v).collect())),
+        "keys" => a.want(0).map(|_| new_array(map.borrow().entries().into_iter().map(|(k, _)| k).collect())),
+        "values" => a.want(0).map(|_| new_array(map.borrow().entries().into_iter().map(|(_, v)| v).collect())),
         "size" | "length" => a.want(0).map(|_| Value::Int(map.borrow().len() as i64)),
         "clear" => {
             a.want(0)?;
@@ -426,8 +374,7 @@ fn console_method(a: &Args) -> RtResult {
 }
 
 fn math_method(a: &Args) -> RtResult {
-    let unary =
-        |f: fn(f64) -> f64| -> RtResult { a.want(1).and_then(|_| Ok(Value::Float(f(a.num(0)?)))) };
+    let unary = |f: fn(f64) -> f64| -> RtResult { a.want(1).and_then(|_| Ok(Value::Float(f(a.num(0)?)))) };
     let to_int = |f: fn(f64) -> f64| -> RtResult {
         a.want(1)?;
         match a.args[0] {
@@ -449,18 +396,12 @@ fn math_method(a: &Args) -> RtResult {
             a.num(0)?;
             a.num(1)?;
             let x_first = sort_order(x, y) != std::cmp::Ordering::Less;
-            Ok(if x_first == (a.method == "max") {
-                x.clone()
-            } else {
-                y.clone()
-            })
+            Ok(if x_first == (a.method == "max") { x.clone() } else { y.clone() })
         }
         "pow" => {
             a.want(2)?;
             match (&a.args[0], &a.args[1]) {
-                (Value::Int(b), Value::Int(e)) if *e >= 0 => {
-                    Ok(Value::Int(b.wrapping_pow(*e as u32)))
-                }
+                (Value::Int(b), Value::Int(e)) if *e >= 0 => Ok(Value::Int(b.wrapping_pow(*e as u32))),
                 _ => Ok(Value::Float(a.num(0)?.powf(a.num(1)?))),
             }
         }
@@ -470,15 +411,11 @@ fn math_method(a: &Args) -> RtResult {
         "tan" => unary(f64::tan),
         "exp" => unary(f64::exp),
         "log" => unary(f64::ln),
-        "atan2" => a
-            .want(2)
-            .and_then(|_| Ok(Value::Float(a.num(0)?.atan2(a.num(1)?)))),
+        "atan2" => a.want(2).and_then(|_| Ok(Value::Float(a.num(0)?.atan2(a.num(1)?)))),
         "floor" => to_int(f64::floor),
         "ceil" => to_int(f64::ceil),
         "round" => to_int(f64::round),
-        "random" => a
-            .want(0)
-            .map(|_| Value::Float(next_random(&MATH_RANDOM_STATE.with(|s| s.clone())))),
+        "random" => a.want(0).map(|_| Value::Float(next_random(&MATH_RANDOM_STATE.with(|s| s.clone())))),
         "getPi" | "pi" => a.want(0).map(|_| Value::Float(std::f64::consts::PI)),
         "getE" | "e" => a.want(0).map(|_| Value::Float(std::f64::consts::E)),
         _ => Err(a.unknown()),
@@ -490,9 +427,7 @@ thread_local! {
 }
 
 fn seed_from_clock() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(1, |d| d.as_nanos());
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos());
     (nanos as u64) | 1
 }
 
@@ -534,14 +469,10 @@ fn error_method(recv: &Value, e: &ErrorBox, a: &Args) -> RtResult {
 fn time_method(start: &std::time::Instant, a: &Args) -> RtResult {
     match a.method {
         "now" => a.want(0).map(|_| {
-            let ms = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis());
+            let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
             Value::Int(ms as i64)
         }),
-        "elapsed" => a
-            .want(0)
-            .map(|_| Value::Int(start.elapsed().as_millis() as i64)),
+        "elapsed" => a.want(0).map(|_| Value::Int(start.elapsed().as_millis() as i64)),
         _ => Err(a.unknown()),
     }
 }
@@ -556,9 +487,7 @@ fn random_method(state: &Cell<u64>, a: &Args) -> RtResult {
                 return err(format!("randInt: empty range {lo}..{hi}"));
             }
             let span = (hi as i128 - lo as i128 + 1) as u128;
-            Ok(Value::Int(
-                (lo as i128 + (next_u64(state) as u128 % span) as i128) as i64,
-            ))
+            Ok(Value::Int((lo as i128 + (next_u64(state) as u128 % span) as i128) as i64))
         }
         "choice" | "shuffle" => {
             a.want(1)?;
@@ -587,46 +516,22 @@ fn random_method(state: &Cell<u64>, a: &Args) -> RtResult {
 fn file_method(path: &str, a: &Args) -> RtResult {
     let io_err = |e: std::io::Error| Exception::runtime(format!("FileBox '{path}': {e}"));
     match a.method {
-        "read" => a.want(0).and_then(|_| {
-            std::fs::read_to_string(path)
-                .map(Value::str)
-                .map_err(io_err)
-        }),
-        "write" => a.want(1).and_then(|_| {
-            std::fs::write(path, a.text(0)?)
-                .map(|_| Value::Void)
-                .map_err(io_err)
-        }),
+        "read" => a.want(0).and_then(|_| std::fs::read_to_string(path).map(Value::str).map_err(io_err)),
+        "write" => a.want(1).and_then(|_| std::fs::write(path, a.text(0)?).map(|_| Value::Void).map_err(io_err)),
         "append" => a.want(1).and_then(|_| {
             use std::io::Write;
-            let mut f = std::fs::OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(path)
-                .map_err(io_err)?;
-            f.write_all(a.text(0)?.as_bytes())
-                .map(|_| Value::Void)
-                .map_err(io_err)
+            let mut f = std::fs::OpenOptions::new().append(true).create(true).open(path).map_err(io_err)?;
+            f.write_all(a.text(0)?.as_bytes()).map(|_| Value::Void).map_err(io_err)
         }),
-        "exists" => a
-            .want(0)
-            .map(|_| Value::Bool(std::path::Path::new(path).exists())),
-        "delete" => a.want(0).and_then(|_| {
-            std::fs::remove_file(path)
-                .map(|_| Value::Void)
-                .map_err(io_err)
-        }),
+        "exists" => a.want(0).map(|_| Value::Bool(std::path::Path::new(path).exists())),
+        "delete" => a.want(0).and_then(|_| std::fs::remove_file(path).map(|_| Value::Void).map_err(io_err)),
         _ => Err(a.unknown()),
     }
 }
 
 /// `new Name(args)` for builtin boxes; `None` if `name` is not a builtin box.
 pub fn new_builtin(name: &str, args: &[Value]) -> Option<RtResult> {
-    let a = Args {
-        owner: name.to_string(),
-        method: "birth",
-        args,
-    };
+    let a = Args { owner: name.to_string(), method: "birth", args };
     let first_or = |default: Value| -> RtResult {
         match args {
             [] => Ok(default),
@@ -636,28 +541,19 @@ pub fn new_builtin(name: &str, args: &[Value]) -> Option<RtResult> {
     };
     Some(match name {
         "ArrayBox" => a.want(0).map(|_| new_array(Vec::new())),
-        "MapBox" => a
-            .want(0)
-            .map(|_| new_obj(Obj::Map(RefCell::new(NyMap::default())))),
+        "MapBox" => a.want(0).map(|_| new_obj(Obj::Map(RefCell::new(NyMap::default())))),
         "ConsoleBox" => a.want(0).map(|_| new_obj(Obj::Console)),
         "MathBox" => a.want(0).map(|_| new_obj(Obj::Math)),
         "DebugBox" => a.want(0).map(|_| new_obj(Obj::Debug)),
-        "TimeBox" => a
-            .want(0)
-            .map(|_| new_obj(Obj::Time(std::time::Instant::now()))),
+        "TimeBox" => a.want(0).map(|_| new_obj(Obj::Time(std::time::Instant::now()))),
         "RandomBox" => match args {
             [] => Ok(new_obj(Obj::Random(Cell::new(seed_from_clock())))),
-            _ => a
-                .want(1)
-                .and_then(|_| Ok(new_obj(Obj::Random(Cell::new(a.int(0)? as u64 | 1))))),
+            _ => a.want(1).and_then(|_| Ok(new_obj(Obj::Random(Cell::new(a.int(0)? as u64 | 1))))),
         },
         "FileBox" => a.want(1).and_then(|_| Ok(new_obj(Obj::File(a.text(0)?)))),
-        "ErrorBox" => a.want(1).and_then(|_| {
-            Ok(new_obj(Obj::Error(ErrorBox {
-                message: a.text(0)?,
-                is_runtime: false,
-            })))
-        }),
+        "ErrorBox" => {
+            a.want(1).and_then(|_| Ok(new_obj(Obj::Error(ErrorBox { message: a.text(0)?, is_runtime: false }))))
+        }
         "IntegerBox" => first_or(Value::Int(0)),
         "FloatBox" => first_or(Value::Float(0.0)),
         "BoolBox" => first_or(Value::Bool(false)),

@@ -42,15 +42,32 @@ pub struct ClassInfo {
     pub fini: Option<FuncId>,
 }
 
+/// Names the runtime itself looks for, interned first so their ids are constants.
+pub const SYM_FINI: Sym = 0;
+pub const SYM_TO_STRING: Sym = 1;
+const WELL_KNOWN: [&str; 2] = ["fini", "toString"];
+
 thread_local! {
     static CLASSES: RefCell<Vec<Rc<ClassInfo>>> = const { RefCell::new(Vec::new()) };
-    static SYMBOLS: RefCell<Interner> = RefCell::new(Interner::default());
+    static SYMBOLS: RefCell<Interner> = RefCell::new(Interner::with_well_known());
 }
 
 #[derive(Default)]
 struct Interner {
     ids: FxHashMap<Rc<str>, Sym>,
     names: Vec<Rc<str>>,
+}
+
+impl Interner {
+    fn with_well_known() -> Interner {
+        let mut i = Interner::default();
+        for name in WELL_KNOWN {
+            let name: Rc<str> = name.into();
+            i.ids.insert(name.clone(), i.names.len() as Sym);
+            i.names.push(name);
+        }
+        i
+    }
 }
 
 pub fn intern(name: &str) -> Sym {
@@ -73,12 +90,7 @@ pub fn sym_name(sym: Sym) -> Rc<str> {
 
 /// Register a box; ids are handed out in registration order.
 pub fn define(mut info: ClassInfo) -> ClassId {
-    info.field_index = info
-        .fields
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.name, i as u32))
-        .collect();
+    info.field_index = info.fields.iter().enumerate().map(|(i, f)| (f.name, i as u32)).collect();
     CLASSES.with(|c| {
         let mut c = c.borrow_mut();
         c.push(Rc::new(info));

@@ -24,14 +24,8 @@ pub type RtResult<T = Value> = Result<T, Exception>;
 
 impl Exception {
     pub fn runtime(message: impl Into<String>) -> Exception {
-        let value = new_obj(Obj::Error(ErrorBox {
-            message: message.into(),
-            is_runtime: true,
-        }));
-        Exception {
-            value,
-            loc: Loc::default(),
-        }
+        let value = new_obj(Obj::Error(ErrorBox { message: message.into(), is_runtime: true }));
+        Exception { value, loc: Loc::default() }
     }
 
     pub fn thrown(value: Value, loc: Loc) -> Exception {
@@ -64,23 +58,15 @@ pub fn set_files(files: Vec<String>) {
 pub fn describe(e: &Exception) -> String {
     let message = match &e.value {
         Value::Obj(o) => match &**o {
-            Obj::Error(ErrorBox {
-                message,
-                is_runtime: true,
-            }) => message.clone(),
-            _ => format!(
-                "uncaught exception: {}",
-                crate::ops::display_lossy(&e.value)
-            ),
+            Obj::Error(ErrorBox { message, is_runtime: true }) => message.clone(),
+            _ => format!("uncaught exception: {}", crate::ops::display_lossy(&e.value)),
         },
         v => format!("uncaught exception: {}", crate::ops::display_lossy(v)),
     };
     if e.loc.line == 0 {
         return message;
     }
-    let file = FILES
-        .with(|f| f.borrow().get(e.loc.file as usize).cloned())
-        .unwrap_or_default();
+    let file = FILES.with(|f| f.borrow().get(e.loc.file as usize).cloned()).unwrap_or_default();
     format!("{message} --> {file}:{}:{}", e.loc.line, e.loc.col)
 }
 
@@ -89,9 +75,21 @@ pub fn describe(e: &Exception) -> String {
 pub fn catch_value(e: &Exception) -> Value {
     match &e.value {
         Value::Obj(o) if matches!(**o, Obj::Instance(_) | Obj::Error(_)) => e.value.clone(),
-        v => new_obj(Obj::Error(ErrorBox {
-            message: crate::ops::display_lossy(v),
-            is_runtime: false,
-        })),
+        v => new_obj(Obj::Error(ErrorBox { message: crate::ops::display_lossy(v), is_runtime: false })),
     }
 }
+
+/// How a program ends: print an uncaught exception (while user code can still run, for
+/// `toString`), and return the exit status of LANGUAGE.md section 9.
+pub fn exit_status(outcome: &RtResult) -> i32 {
+    match outcome {
+        Ok(Value::Int(n)) => n.rem_euclid(256) as i32,
+        Ok(_) => 0,
+        Err(e) => {
+            crate::io::write_stderr(&format!("error: {}\n", describe(e)));
+            EXIT_RUNTIME_ERROR
+        }
+    }
+}
+
+pub const EXIT_RUNTIME_ERROR: i32 = 70;

@@ -46,8 +46,5 @@ pub fn reset_peak() {
 
 pub fn report() -> String {
     let st = STATS.with(|s| s.get());
-    format!(
-        "live boxes: {}, bytes in use: {}, peak bytes: {}",
-        st.live, st.bytes, st.peak
-    )
+    format!("live boxes: {}, bytes in use: {}, peak bytes: {}", st.live, st.bytes, st.peak)
 }

@@ -38,10 +38,7 @@ impl NyMap {
         let key = key_of(&k);
         match self.entries.get_mut(&key) {
             // Overwriting keeps the entry's position.
-            Some(slot) => Some((
-                std::mem::replace(&mut slot.0, k),
-                std::mem::replace(&mut slot.1, v),
-            )),
+            Some(slot) => Some((std::mem::replace(&mut slot.0, k), std::mem::replace(&mut slot.1, v))),
             None => {
                 self.entries.insert(key, (k, v));
                 None
@@ -71,9 +68,6 @@ impl NyMap {
     }
     pub fn same_entries(&self, other: &NyMap) -> bool {
         self.len() == other.len()
-            && self
-                .entries
-                .iter()
-                .all(|(key, (_, v))| other.entries.get(key).is_some_and(|(_, w)| equals(v, w)))
+            && self.entries.iter().all(|(key, (_, v))| other.entries.get(key).is_some_and(|(_, w)| equals(v, w)))
     }
 }

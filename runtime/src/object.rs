@@ -105,16 +105,7 @@ pub struct Instance {
 impl Instance {
     pub fn new(class: ClassId) -> Instance {
         let slots = class::with(class, |c| {
-            c.fields
-                .iter()
-                .map(|f| {
-                    if f.weak {
-                        Slot::Weak(Weak::new())
-                    } else {
-                        Slot::Strong(Value::Void)
-                    }
-                })
-                .collect()
+            c.fields.iter().map(|f| if f.weak { Slot::Weak(Weak::new()) } else { Slot::Strong(Value::Void) }).collect()
         });
         Instance {
             class,

@@ -1,6 +1,5 @@
 //! Operators and string forms (LANGUAGE.md sections 3 and 4).
 
-use crate::class::intern;
 use crate::error::{err, Exception, RtResult};
 use crate::object::Obj;
 use crate::value::{format_float, Value};
@@ -98,7 +97,7 @@ fn write_display(v: &Value, out: &mut String) -> RtResult<()> {
             }
             Obj::Instance(inst) => {
                 let to_string =
-                    crate::class::with(inst.class, |c| c.methods.get(&intern("toString")).copied());
+                    crate::class::with(inst.class, |c| c.methods.get(&crate::class::SYM_TO_STRING).copied());
                 match to_string {
                     Some(m) if m.arity == 0 => {
                         let s = crate::hooks::call(m.func, &[v.clone()])?;
@@ -131,11 +130,7 @@ fn write_display(v: &Value, out: &mut String) -> RtResult<()> {
 }
 
 fn unsupported(op: &str, a: &Value, b: &Value) -> Exception {
-    Exception::runtime(format!(
-        "Unsupported operand types for '{op}': {} and {}",
-        a.type_name(),
-        b.type_name()
-    ))
+    Exception::runtime(format!("Unsupported operand types for '{op}': {} and {}", a.type_name(), b.type_name()))
 }
 
 /// Integers and bools as integers (bools count as 0/1 in `+ - *`).
@@ -208,10 +203,7 @@ pub fn negate(v: &Value) -> RtResult {
     match v {
         Value::Int(n) => Ok(Value::Int(n.wrapping_neg())),
         Value::Float(f) => Ok(Value::Float(-f)),
-        other => err(format!(
-            "Unsupported operand type for unary '-': {}",
-            other.type_name()
-        )),
+        other => err(format!("Unsupported operand type for unary '-': {}", other.type_name())),
     }
 }
 
@@ -221,12 +213,7 @@ pub fn compare(op: Cmp, a: &Value, b: &Value) -> RtResult {
         Cmp::Eq => return Ok(Value::Bool(equals(a, b))),
         Cmp::Ne => return Ok(Value::Bool(!equals(a, b))),
         _ => order(a, b).ok_or_else(|| {
-            Exception::runtime(format!(
-                "Cannot compare {} and {} with '{}'",
-                a.type_name(),
-                b.type_name(),
-                op.symbol()
-            ))
+            Exception::runtime(format!("Cannot compare {} and {} with '{}'", a.type_name(), b.type_name(), op.symbol()))
         })?,
     };
     Ok(Value::Bool(match op {
@@ -253,9 +240,7 @@ pub fn equals(a: &Value, b: &Value) -> bool {
         (Value::Str(x), Value::Str(y)) => x.as_str() == y.as_str(),
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Null | Value::Void, Value::Null | Value::Void) => true,
-        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
-            as_number(a) == as_number(b)
-        }
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => as_number(a) == as_number(b),
         (Value::Obj(x), Value::Obj(y)) => {
             if std::rc::Rc::ptr_eq(x, y) {
                 return true;
@@ -284,9 +269,7 @@ pub fn sort_order(a: &Value, b: &Value) -> Ordering {
         }
     }
     match (rank(a), rank(b)) {
-        (0, 0) => as_number(a)
-            .unwrap_or(0.0)
-            .total_cmp(&as_number(b).unwrap_or(0.0)),
+        (0, 0) => as_number(a).unwrap_or(0.0).total_cmp(&as_number(b).unwrap_or(0.0)),
         (1, 1) => a.as_str().cmp(&b.as_str()),
         (x, y) => x.cmp(&y),
     }

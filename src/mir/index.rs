@@ -13,6 +13,7 @@ pub struct Body<'a> {
     pub name: String,
     pub owner: Option<BoxId>,
     pub function: &'a ast::Function,
+    pub is_constructor: bool,
 }
 
 pub struct BoxInfo<'a> {
@@ -32,6 +33,8 @@ pub struct Index<'a> {
     pub boxes: Vec<BoxInfo<'a>>,
     pub box_ids: FxHashMap<String, BoxId>,
     pub functions: FxHashMap<String, (FuncId, u32)>,
+    /// `static function Box.name`, keyed by box and function name.
+    pub static_functions: FxHashMap<(String, String), (FuncId, u32)>,
     pub bodies: Vec<Body<'a>>,
     pub globals: Vec<String>,
     pub global_ids: FxHashMap<String, u32>,
@@ -45,6 +48,7 @@ impl<'a> Index<'a> {
             boxes: Vec::new(),
             box_ids: FxHashMap::default(),
             functions: FxHashMap::default(),
+            static_functions: FxHashMap::default(),
             // Function 0 is the script body, lowered separately.
             bodies: Vec::new(),
             globals: Vec::new(),
@@ -69,8 +73,16 @@ impl<'a> Index<'a> {
         self.diags.push(d);
     }
 
-    fn next_func(&self) -> FuncId {
-        self.bodies.len() as FuncId + 1
+    /// Number a function body; id 0 is the script body, lowered separately.
+    fn add_body(
+        &mut self,
+        name: String,
+        owner: Option<BoxId>,
+        function: &'a ast::Function,
+        is_constructor: bool,
+    ) -> FuncId {
+        self.bodies.push(Body { name, owner, function, is_constructor });
+        self.bodies.len() as FuncId
     }
 
     fn declare_boxes(&mut self, items: &'a [Item]) {
@@ -79,11 +91,8 @@ impl<'a> Index<'a> {
             let name = &decl.name.name;
             if self.box_ids.contains_key(name) || BUILTIN_BOXES.contains(&name.as_str()) {
                 self.error(
-                    Diagnostic::error(
-                        decl.name.span,
-                        format!("box `{name}` is defined more than once"),
-                    )
-                    .label("redefined here"),
+                    Diagnostic::error(decl.name.span, format!("box `{name}` is defined more than once"))
+                        .label("redefined here"),
                 );
                 continue;
             }
@@ -112,14 +121,8 @@ impl<'a> Index<'a> {
                 ));
                 continue;
             }
-            let id = self.next_func();
-            self.functions
-                .insert(f.name.name.clone(), (id, f.params.len() as u32));
-            self.bodies.push(Body {
-                name: format!("{}/{}", f.name.name, f.params.len()),
-                owner: None,
-                function: f,
-            });
+            let id = self.add_body(format!("{}/{}", f.name.name, f.params.len()), None, f, false);
+            self.functions.insert(f.name.name.clone(), (id, f.params.len() as u32));
         }
     }
 
@@ -129,9 +132,7 @@ impl<'a> Index<'a> {
             for parent in &decl.parents {
                 if let Some(&p) = self.box_ids.get(&parent.name) {
                     self.boxes[id].parents.push(p);
-                } else if BUILTIN_BOXES.contains(&parent.name.as_str())
-                    && self.boxes[id].builtin_parent.is_none()
-                {
+                } else if BUILTIN_BOXES.contains(&parent.name.as_str()) && self.boxes[id].builtin_parent.is_none() {
                     self.boxes[id].builtin_parent = Some(parent.name.clone());
                 } else {
                     self.error(
@@ -151,13 +152,7 @@ impl<'a> Index<'a> {
             Active,
             Done,
         }
-        fn visit(
-            index: &Index,
-            id: BoxId,
-            marks: &mut [Mark],
-            order: &mut Vec<BoxId>,
-            cyclic: &mut Vec<BoxId>,
-        ) {
+        fn visit(index: &Index, id: BoxId, marks: &mut [Mark], order: &mut Vec<BoxId>, cyclic: &mut Vec<BoxId>) {
             match marks[id as usize] {
                 Mark::Done => return,
                 Mark::Active => {
@@ -180,11 +175,8 @@ impl<'a> Index<'a> {
         }
         for id in cyclic {
             let name = &self.boxes[id as usize].decl.name;
-            let d = Diagnostic::error(
-                name.span,
-                format!("box `{}` delegates to itself", name.name),
-            )
-            .label("delegation cycle");
+            let d = Diagnostic::error(name.span, format!("box `{}` delegates to itself", name.name))
+                .label("delegation cycle");
             self.error(d);
             self.boxes[id as usize].parents.clear();
         }
@@ -213,24 +205,10 @@ impl<'a> Index<'a> {
             }
         }
         for f in &decl.fields {
-            add_field(
-                &mut fields,
-                FieldDef {
-                    name: f.name.name.clone(),
-                    weak: f.weak,
-                    private: f.private,
-                },
-            );
+            add_field(&mut fields, FieldDef { name: f.name.name.clone(), weak: f.weak, private: f.private });
         }
         for name in assigned_me_fields(decl) {
-            add_field(
-                &mut fields,
-                FieldDef {
-                    name,
-                    weak: false,
-                    private: false,
-                },
-            );
+            add_field(&mut fields, FieldDef { name, weak: false, private: false });
         }
 
         let mut methods = FxHashMap::default();
@@ -240,50 +218,27 @@ impl<'a> Index<'a> {
             if methods.contains_key(name) {
                 self.error(Diagnostic::error(
                     m.name.span,
-                    format!(
-                        "method `{name}` is defined more than once in `{}`",
-                        decl.name.name
-                    ),
+                    format!("method `{name}` is defined more than once in `{}`", decl.name.name),
                 ));
                 continue;
             }
-            let inherited = parents
-                .iter()
-                .any(|&p| self.boxes[p as usize].methods.contains_key(name));
+            let inherited = parents.iter().any(|&p| self.boxes[p as usize].methods.contains_key(name));
             if m.is_override && !inherited {
                 self.error(
                     Diagnostic::error(
                         m.name.span,
-                        format!(
-                            "`override` of `{name}`, which no parent of `{}` has",
-                            decl.name.name
-                        ),
+                        format!("`override` of `{name}`, which no parent of `{}` has", decl.name.name),
                     )
                     .help("remove `override`, or delegate to a box that defines this method"),
                 );
             } else if inherited && !m.is_override && name != "fini" {
                 self.error(
-                    Diagnostic::error(
-                        m.name.span,
-                        format!("method `{name}` redefines a parent's method"),
-                    )
-                    .help(format!("write `override {name}(...)` to replace it")),
+                    Diagnostic::error(m.name.span, format!("method `{name}` redefines a parent's method"))
+                        .help(format!("write `override {name}(...)` to replace it")),
                 );
             }
-            let func = self.next_func();
-            self.bodies.push(Body {
-                name: format!("{}.{}/{}", decl.name.name, name, m.params.len()),
-                owner: Some(id),
-                function: m,
-            });
-            methods.insert(
-                name.clone(),
-                MethodDef {
-                    name: name.clone(),
-                    func,
-                    arity: m.params.len() as u32,
-                },
-            );
+            let func = self.add_body(format!("{}.{}/{}", decl.name.name, name, m.params.len()), Some(id), m, false);
+            methods.insert(name.clone(), MethodDef { name: name.clone(), func, arity: m.params.len() as u32 });
             order.push(name.clone());
         }
         for &p in &parents {
@@ -297,35 +252,18 @@ impl<'a> Index<'a> {
         }
         let mut constructors: Vec<MethodDef> = Vec::new();
         for c in &decl.constructors {
-            if constructors
-                .iter()
-                .any(|d| d.arity == c.params.len() as u32)
-            {
+            if constructors.iter().any(|d| d.arity == c.params.len() as u32) {
                 self.error(Diagnostic::error(
                     c.name.span,
-                    format!(
-                        "`{}` already has a constructor taking {} arguments",
-                        decl.name.name,
-                        c.params.len()
-                    ),
+                    format!("`{}` already has a constructor taking {} arguments", decl.name.name, c.params.len()),
                 ));
                 continue;
             }
-            let func = self.next_func();
-            self.bodies.push(Body {
-                name: format!("{}.{}/{}", decl.name.name, c.name.name, c.params.len()),
-                owner: Some(id),
-                function: c,
-            });
-            constructors.push(MethodDef {
-                name: c.name.name.clone(),
-                func,
-                arity: c.params.len() as u32,
-            });
+            let func =
+                self.add_body(format!("{}.{}/{}", decl.name.name, c.name.name, c.params.len()), Some(id), c, true);
+            constructors.push(MethodDef { name: c.name.name.clone(), func, arity: c.params.len() as u32 });
         }
-        let inherited_builtin = parents
-            .iter()
-            .find_map(|&p| self.boxes[p as usize].builtin_parent.clone());
+        let inherited_builtin = parents.iter().find_map(|&p| self.boxes[p as usize].builtin_parent.clone());
         let info = &mut self.boxes[id as usize];
         info.fields = fields;
         info.methods = methods;
@@ -337,57 +275,37 @@ impl<'a> Index<'a> {
         }
     }
 
+    /// `static function Box.name(...)`: a function without `me`, called as `Box.name(...)`.
     fn add_static_functions(&mut self, items: &'a [Item]) {
         for item in items {
-            let Item::StaticFunction { owner, function } = item else {
+            let Item::StaticFunction { owner, function } = item else { continue };
+            if !self.box_ids.contains_key(&owner.name) {
+                self.error(Diagnostic::error(owner.span, format!("unknown box `{}`", owner.name)));
                 continue;
-            };
-            let Some(&id) = self.box_ids.get(&owner.name) else {
+            }
+            let key = (owner.name.clone(), function.name.name.clone());
+            if self.static_functions.contains_key(&key) {
                 self.error(Diagnostic::error(
-                    owner.span,
-                    format!("unknown box `{}`", owner.name),
+                    function.name.span,
+                    format!("`{}.{}` is defined more than once", key.0, key.1),
                 ));
                 continue;
-            };
-            let func = self.next_func();
-            let name = function.name.name.clone();
-            self.bodies.push(Body {
-                name: format!("{}.{}/{}", owner.name, name, function.params.len()),
-                owner: Some(id),
-                function,
-            });
-            let info = &mut self.boxes[id as usize];
-            info.methods.insert(
-                name.clone(),
-                MethodDef {
-                    name: name.clone(),
-                    func,
-                    arity: function.params.len() as u32,
-                },
-            );
-            info.method_order.push(name);
+            }
+            let func = self.add_body(format!("{}.{}/{}", key.0, key.1, function.params.len()), None, function, false);
+            self.static_functions.insert(key, (func, function.params.len() as u32));
         }
     }
 
     fn check_interfaces(&mut self, items: &'a [Item]) {
         let interfaces: FxHashMap<&str, &ast::InterfaceDecl> = items
             .iter()
-            .filter_map(|i| {
-                if let Item::Interface(d) = i {
-                    Some((d.name.name.as_str(), d))
-                } else {
-                    None
-                }
-            })
+            .filter_map(|i| if let Item::Interface(d) = i { Some((d.name.name.as_str(), d)) } else { None })
             .collect();
         for id in 0..self.boxes.len() {
             let decl = self.boxes[id].decl;
             for iface in &decl.interfaces {
                 let Some(d) = interfaces.get(iface.name.as_str()) else {
-                    self.error(Diagnostic::error(
-                        iface.span,
-                        format!("unknown interface `{}`", iface.name),
-                    ));
+                    self.error(Diagnostic::error(iface.span, format!("unknown interface `{}`", iface.name)));
                     continue;
                 };
                 for m in &d.methods {
@@ -431,25 +349,17 @@ impl<'a> Index<'a> {
         for_each_stmt(block, &mut |s| match &s.kind {
             StmtKind::Local(decls) => decls.iter().for_each(|(n, _)| self.add_global(&n.name)),
             StmtKind::Global(n, _) | StmtKind::Nowait(n, _) => self.add_global(&n.name),
-            StmtKind::Assign(
-                ast::Expr {
-                    kind: ast::ExprKind::Var(n),
-                    ..
-                },
-                _,
-            ) => self.add_global(n),
-            StmtKind::Try { catches, .. } => catches
-                .iter()
-                .filter_map(|c| c.var.as_ref())
-                .for_each(|v| self.add_global(&v.name)),
+            StmtKind::Assign(ast::Expr { kind: ast::ExprKind::Var(n), .. }, _) => self.add_global(n),
+            StmtKind::Try { catches, .. } => {
+                catches.iter().filter_map(|c| c.var.as_ref()).for_each(|v| self.add_global(&v.name))
+            }
             _ => {}
         });
     }
 
     fn add_global(&mut self, name: &str) {
         if !self.global_ids.contains_key(name) {
-            self.global_ids
-                .insert(name.to_string(), self.globals.len() as u32);
+            self.global_ids.insert(name.to_string(), self.globals.len() as u32);
             self.globals.push(name.to_string());
         }
     }
@@ -467,11 +377,7 @@ pub fn for_each_stmt<'s>(block: &'s [ast::Stmt], f: &mut impl FnMut(&'s ast::Stm
                 }
             }
             StmtKind::Loop(_, body) => for_each_stmt(body, f),
-            StmtKind::Try {
-                body,
-                catches,
-                finally,
-            } => {
+            StmtKind::Try { body, catches, finally } => {
                 for_each_stmt(body, f);
                 for c in catches {
                     for_each_stmt(&c.body, f);
@@ -488,22 +394,10 @@ pub fn for_each_stmt<'s>(block: &'s [ast::Stmt], f: &mut impl FnMut(&'s ast::Stm
 /// Field names a box assigns as `me.name = ...` in its own methods and constructors.
 fn assigned_me_fields(decl: &BoxDecl) -> Vec<String> {
     let mut names = Vec::new();
-    let bodies = decl
-        .methods
-        .iter()
-        .chain(&decl.constructors)
-        .map(|f| &f.body)
-        .chain(decl.static_init.iter());
+    let bodies = decl.methods.iter().chain(&decl.constructors).map(|f| &f.body).chain(decl.static_init.iter());
     for body in bodies {
         for_each_stmt(body, &mut |s| {
-            if let StmtKind::Assign(
-                ast::Expr {
-                    kind: ast::ExprKind::Field(recv, name),
-                    ..
-                },
-                _,
-            ) = &s.kind
-            {
+            if let StmtKind::Assign(ast::Expr { kind: ast::ExprKind::Field(recv, name), .. }, _) = &s.kind {
                 if matches!(recv.kind, ast::ExprKind::Me) && !names.contains(&name.name) {
                     names.push(name.name.clone());
                 }

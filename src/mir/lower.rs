@@ -19,16 +19,8 @@ pub fn lower_program(items: &[ast::Item], sources: &SourceMap) -> Result<Module,
     let entry_box = find_entry(&index, &mut diags);
 
     let mut functions = Vec::with_capacity(index.bodies.len() + 1);
-    let script: Vec<&Stmt> = items
-        .iter()
-        .filter_map(|i| {
-            if let ast::Item::Stmt(s) = i {
-                Some(s)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let script: Vec<&Stmt> =
+        items.iter().filter_map(|i| if let ast::Item::Stmt(s) = i { Some(s) } else { None }).collect();
     let mut main = FnLower::new(&index, sources, "main".into(), None, &[], true);
     for s in &script {
         main.stmt(s);
@@ -36,18 +28,9 @@ pub fn lower_program(items: &[ast::Item], sources: &SourceMap) -> Result<Module,
     let result = match entry_box {
         Some((class, func)) => {
             let me = main.new_reg();
-            main.emit(Inst::Singleton {
-                dst: me,
-                class,
-                loc: Loc::default(),
-            });
+            main.emit(Inst::Singleton { dst: me, class, loc: Loc::default() });
             let dst = main.new_reg();
-            main.emit(Inst::Call {
-                dst,
-                func,
-                args: vec![me],
-                loc: Loc::default(),
-            });
+            main.emit(Inst::Call { dst, func, args: vec![me], loc: Loc::default() });
             dst
         }
         None => main.constant(Const::Void),
@@ -65,14 +48,8 @@ pub fn lower_program(items: &[ast::Item], sources: &SourceMap) -> Result<Module,
         .map(|(id, info)| {
             let decl = info.decl;
             let static_init = decl.static_init.as_ref().map(|block| {
-                let mut f = FnLower::new(
-                    &index,
-                    sources,
-                    format!("{}.static", decl.name.name),
-                    Some(id as BoxId),
-                    &[],
-                    false,
-                );
+                let mut f =
+                    FnLower::new(&index, sources, format!("{}.static", decl.name.name), Some(id as BoxId), &[], false);
                 f.block(block);
                 let void = f.constant(Const::Void);
                 f.terminate(Terminator::Return(void));
@@ -83,18 +60,10 @@ pub fn lower_program(items: &[ast::Item], sources: &SourceMap) -> Result<Module,
                 name: decl.name.name.clone(),
                 is_static: decl.is_static,
                 fields: info.fields.clone(),
-                methods: info
-                    .method_order
-                    .iter()
-                    .map(|m| info.methods[m].clone())
-                    .collect(),
+                methods: info.method_order.iter().map(|m| info.methods[m].clone()).collect(),
                 ancestors: info.ancestors.clone(),
                 builtin_parent: info.builtin_parent.clone(),
-                fini: info
-                    .methods
-                    .get("fini")
-                    .filter(|m| m.arity == 0)
-                    .map(|m| m.func),
+                fini: info.methods.get("fini").filter(|m| m.arity == 0).map(|m| m.func),
                 static_init,
             }
         })
@@ -103,13 +72,7 @@ pub fn lower_program(items: &[ast::Item], sources: &SourceMap) -> Result<Module,
         return Err(diags);
     }
     let files = sources.files.iter().map(|f| f.name.clone()).collect();
-    Ok(Module {
-        files,
-        boxes,
-        functions,
-        globals: index.globals.clone(),
-        entry: 0,
-    })
+    Ok(Module { files, boxes, functions, globals: index.globals.clone(), entry: 0 })
 }
 
 /// `Main.main()` if there is a static box Main, else the only static box with `main()`.
@@ -124,19 +87,12 @@ fn find_entry(index: &Index, diags: &mut Vec<Diagnostic>) -> Option<(BoxId, Func
         .iter()
         .copied()
         .find(|&id| index.boxes[id as usize].decl.name.name == "Main")
-        .or(if candidates.len() == 1 {
-            Some(candidates[0])
-        } else {
-            None
-        });
+        .or(if candidates.len() == 1 { Some(candidates[0]) } else { None });
     if chosen.is_none() && candidates.len() > 1 {
         let b = &index.boxes[candidates[1] as usize].decl;
         diags.push(
-            Diagnostic::error(
-                b.name.span,
-                "several static boxes define `main()` and none is called `Main`",
-            )
-            .help("rename the entry box to `Main`"),
+            Diagnostic::error(b.name.span, "several static boxes define `main()` and none is called `Main`")
+                .help("rename the entry box to `Main`"),
         );
     }
     let id = chosen?;
@@ -151,24 +107,13 @@ fn find_entry(index: &Index, diags: &mut Vec<Diagnostic>) -> Option<(BoxId, Func
     Some((id, main.func))
 }
 
-fn lower_body(
-    index: &Index,
-    sources: &SourceMap,
-    body: &Body,
-    diags: &mut Vec<Diagnostic>,
-) -> Function {
+fn lower_body(index: &Index, sources: &SourceMap, body: &Body, diags: &mut Vec<Diagnostic>) -> Function {
     let f = body.function;
-    let mut l = FnLower::new(
-        index,
-        sources,
-        body.name.clone(),
-        body.owner,
-        &f.params,
-        false,
-    );
+    let mut l = FnLower::new(index, sources, body.name.clone(), body.owner, &f.params, false);
+    l.is_constructor = body.is_constructor;
     l.block(&f.body);
-    let void = l.constant(Const::Void);
-    l.terminate(Terminator::Return(void));
+    let result = if body.is_constructor { 0 } else { l.constant(Const::Void) };
+    l.terminate(Terminator::Return(result));
     l.finish(diags)
 }
 
@@ -190,6 +135,8 @@ struct FnLower<'a> {
     sources: &'a SourceMap,
     owner: Option<BoxId>,
     is_script: bool,
+    /// Constructors return `me` whatever they say (so `new` needs no extra register).
+    is_constructor: bool,
     name: String,
     params: u32,
     regs: u32,
@@ -217,6 +164,7 @@ impl<'a> FnLower<'a> {
             sources,
             owner,
             is_script,
+            is_constructor: false,
             name,
             params: 0,
             regs: 0,
@@ -243,21 +191,12 @@ impl<'a> FnLower<'a> {
 
     fn finish(mut self, diags: &mut Vec<Diagnostic>) -> Function {
         diags.append(&mut self.diags);
-        Function {
-            name: self.name,
-            params: self.params,
-            regs: self.regs,
-            blocks: self.blocks,
-        }
+        Function { name: self.name, params: self.params, regs: self.regs, blocks: self.blocks }
     }
 
     fn loc(&self, span: Span) -> Loc {
         let (line, col) = self.sources.file(span.file).line_col(span.start as usize);
-        Loc {
-            file: span.file,
-            line,
-            col,
-        }
+        Loc { file: span.file, line, col }
     }
 
     fn error(&mut self, d: Diagnostic) {
@@ -270,11 +209,7 @@ impl<'a> FnLower<'a> {
     }
 
     fn new_block(&mut self) -> BlockId {
-        self.blocks.push(Block {
-            insts: Vec::new(),
-            term: Terminator::Return(0),
-            handler: self.handler,
-        });
+        self.blocks.push(Block { insts: Vec::new(), term: Terminator::Return(0), handler: self.handler });
         self.terminated.push(false);
         self.blocks.len() as BlockId - 1
     }
@@ -341,13 +276,8 @@ impl<'a> FnLower<'a> {
             StmtKind::Assign(target, value) => self.assign(target, value),
             StmtKind::If(cond, then, otherwise) => {
                 let c = self.expr(cond);
-                let (then_bb, else_bb, join) =
-                    (self.new_block(), self.new_block(), self.new_block());
-                self.terminate(Terminator::Branch {
-                    cond: c,
-                    then_to: then_bb,
-                    else_to: else_bb,
-                });
+                let (then_bb, else_bb, join) = (self.new_block(), self.new_block(), self.new_block());
+                self.terminate(Terminator::Branch { cond: c, then_to: then_bb, else_to: else_bb });
                 self.switch_to(then_bb);
                 self.block(then);
                 self.terminate(Terminator::Jump(join));
@@ -363,17 +293,9 @@ impl<'a> FnLower<'a> {
                 self.terminate(Terminator::Jump(head));
                 self.switch_to(head);
                 let c = self.expr(cond);
-                self.terminate(Terminator::Branch {
-                    cond: c,
-                    then_to: body_bb,
-                    else_to: exit,
-                });
+                self.terminate(Terminator::Branch { cond: c, then_to: body_bb, else_to: exit });
                 self.switch_to(body_bb);
-                self.loops.push(LoopCtx {
-                    continue_to: head,
-                    break_to: exit,
-                    finally_depth: self.finallies.len(),
-                });
+                self.loops.push(LoopCtx { continue_to: head, break_to: exit, finally_depth: self.finallies.len() });
                 self.block(body);
                 self.loops.pop();
                 self.terminate(Terminator::Jump(head));
@@ -383,29 +305,22 @@ impl<'a> FnLower<'a> {
                 let is_break = matches!(s.kind, StmtKind::Break);
                 let Some(ctx) = self.loops.last() else {
                     let word = if is_break { "break" } else { "continue" };
-                    self.error(Diagnostic::error(
-                        s.span,
-                        format!("`{word}` outside a loop"),
-                    ));
+                    self.error(Diagnostic::error(s.span, format!("`{word}` outside a loop")));
                     return;
                 };
-                let (target, depth) = (
-                    if is_break {
-                        ctx.break_to
-                    } else {
-                        ctx.continue_to
-                    },
-                    ctx.finally_depth,
-                );
+                let (target, depth) = (if is_break { ctx.break_to } else { ctx.continue_to }, ctx.finally_depth);
                 self.run_finallies_down_to(depth);
                 self.terminate(Terminator::Jump(target));
                 self.dead_code_block();
             }
             StmtKind::Return(value) => {
-                let r = match value {
+                let mut r = match value {
                     Some(e) => self.expr(e),
                     None => self.constant(Const::Void),
                 };
+                if self.is_constructor {
+                    r = 0;
+                }
                 self.run_finallies_down_to(0);
                 self.terminate(Terminator::Return(r));
                 self.dead_code_block();
@@ -416,11 +331,7 @@ impl<'a> FnLower<'a> {
                 self.terminate(Terminator::Throw { src, loc });
                 self.dead_code_block();
             }
-            StmtKind::Try {
-                body,
-                catches,
-                finally,
-            } => self.try_stmt(body, catches, finally.as_deref()),
+            StmtKind::Try { body, catches, finally } => self.try_stmt(body, catches, finally.as_deref()),
             StmtKind::Nowait(name, call) => self.nowait(name, call),
             StmtKind::Expr(e) => {
                 self.expr(e);
@@ -444,12 +355,7 @@ impl<'a> FnLower<'a> {
         self.begin_region();
     }
 
-    fn try_stmt(
-        &mut self,
-        body: &'a [Stmt],
-        catches: &'a [ast::Catch],
-        finally: Option<&'a [Stmt]>,
-    ) {
+    fn try_stmt(&mut self, body: &'a [Stmt], catches: &'a [ast::Catch], finally: Option<&'a [Stmt]>) {
         let outer = self.handler;
         let after = self.new_block();
         // Exceptions escaping the catch clauses (or raised in them) still run `finally`.
@@ -470,10 +376,7 @@ impl<'a> FnLower<'a> {
             self.new_block()
         });
         if let Some(fin) = finally {
-            self.finallies.push(PendingFinally {
-                block: fin,
-                outer_handler: outer,
-            });
+            self.finallies.push(PendingFinally { block: fin, outer_handler: outer });
         }
 
         self.handler = catch_bb.or(finally_handler);
@@ -492,10 +395,7 @@ impl<'a> FnLower<'a> {
         if let Some(catch_bb) = catch_bb {
             self.handler = after_catch_handler;
             if let Some(fin) = finally {
-                self.finallies.push(PendingFinally {
-                    block: fin,
-                    outer_handler: outer,
-                });
+                self.finallies.push(PendingFinally { block: fin, outer_handler: outer });
             }
             self.switch_to(catch_bb);
             let exc = self.new_reg();
@@ -525,27 +425,16 @@ impl<'a> FnLower<'a> {
             name => match self.index.box_ids.get(name) {
                 Some(&id) => Some(id),
                 None => {
-                    self.error(Diagnostic::error(
-                        ty.span,
-                        format!("unknown box `{name}` in catch"),
-                    ));
+                    self.error(Diagnostic::error(ty.span, format!("unknown box `{name}` in catch")));
                     None
                 }
             },
         });
         let next = class.map(|class| {
             let test = self.new_reg();
-            self.emit(Inst::IsA {
-                dst: test,
-                exc,
-                class,
-            });
+            self.emit(Inst::IsA { dst: test, exc, class });
             let (matched, next) = (self.new_block(), self.new_block());
-            self.terminate(Terminator::Branch {
-                cond: test,
-                then_to: matched,
-                else_to: next,
-            });
+            self.terminate(Terminator::Branch { cond: test, then_to: matched, else_to: next });
             self.switch_to(matched);
             next
         });
@@ -577,10 +466,7 @@ impl<'a> FnLower<'a> {
         self.handler = Some(failed);
         self.begin_region();
         let value = self.expr(call);
-        self.emit(Inst::MakeFuture {
-            dst: future,
-            src: value,
-        });
+        self.emit(Inst::MakeFuture { dst: future, src: value });
         self.handler = outer;
         self.terminate(Terminator::Jump(join));
         self.switch_to(failed);
@@ -590,14 +476,8 @@ impl<'a> FnLower<'a> {
         self.terminate(Terminator::Jump(join));
         self.switch_to(join);
         match self.lookup(&name.name) {
-            Some(Target::Local(r)) => self.emit(Inst::Move {
-                dst: r,
-                src: future,
-            }),
-            Some(Target::Global(g)) => self.emit(Inst::SetGlobal {
-                global: g,
-                src: future,
-            }),
+            Some(Target::Local(r)) => self.emit(Inst::Move { dst: r, src: future }),
+            Some(Target::Global(g)) => self.emit(Inst::SetGlobal { global: g, src: future }),
             None => self.declare(&name.name, future),
         }
     }
@@ -629,12 +509,9 @@ impl<'a> FnLower<'a> {
                     Some(Target::Local(r)) => self.emit(Inst::Move { dst: r, src: v }),
                     Some(Target::Global(g)) => self.emit(Inst::SetGlobal { global: g, src: v }),
                     None => self.error(
-                        Diagnostic::error(
-                            target.span,
-                            format!("assignment to undeclared variable `{name}`"),
-                        )
-                        .label("not declared")
-                        .help(format!("declare it with `local {name}`")),
+                        Diagnostic::error(target.span, format!("assignment to undeclared variable `{name}`"))
+                            .label("not declared")
+                            .help(format!("declare it with `local {name}`")),
                     ),
                 }
             }
@@ -643,17 +520,10 @@ impl<'a> FnLower<'a> {
                 let obj = self.expr(recv);
                 let src = self.expr(value);
                 let loc = self.loc(field.span);
-                self.emit(Inst::SetField {
-                    obj,
-                    field: field.name.clone(),
-                    src,
-                    via_me,
-                    loc,
-                });
+                self.emit(Inst::SetField { obj, field: field.name.clone(), src, via_me, loc });
             }
             _ => self.error(
-                Diagnostic::error(target.span, "cannot assign to this expression")
-                    .label("not a variable or field"),
+                Diagnostic::error(target.span, "cannot assign to this expression").label("not a variable or field"),
             ),
         }
     }
@@ -664,9 +534,7 @@ impl<'a> FnLower<'a> {
 
     fn me(&mut self, span: Span) -> Reg {
         if self.owner.is_none() {
-            self.error(
-                Diagnostic::error(span, "`me` outside a box").label("there is no receiver here"),
-            );
+            self.error(Diagnostic::error(span, "`me` outside a box").label("there is no receiver here"));
         }
         0
     }
@@ -687,13 +555,7 @@ impl<'a> FnLower<'a> {
             ExprKind::Binary(op, l, r) => {
                 let (lhs, rhs) = (self.expr(l), self.expr(r));
                 let dst = self.new_reg();
-                self.emit(Inst::Binary {
-                    dst,
-                    op: binary_op(*op),
-                    lhs,
-                    rhs,
-                    loc,
-                });
+                self.emit(Inst::Binary { dst, op: binary_op(*op), lhs, rhs, loc });
                 dst
             }
             ExprKind::Unary(op, operand) => {
@@ -712,13 +574,7 @@ impl<'a> FnLower<'a> {
                 let via_me = matches!(recv.kind, ExprKind::Me);
                 let obj = self.expr(recv);
                 let dst = self.new_reg();
-                self.emit(Inst::GetField {
-                    dst,
-                    obj,
-                    field: field.name.clone(),
-                    via_me,
-                    loc: self.loc(field.span),
-                });
+                self.emit(Inst::GetField { dst, obj, field: field.name.clone(), via_me, loc: self.loc(field.span) });
                 dst
             }
             ExprKind::New(name, args) => self.new_box(name, args, loc),
@@ -748,18 +604,11 @@ impl<'a> FnLower<'a> {
             None => match self.index.box_ids.get(name) {
                 Some(&class) if self.index.boxes[class as usize].decl.is_static => {
                     let dst = self.new_reg();
-                    self.emit(Inst::Singleton {
-                        dst,
-                        class,
-                        loc: self.loc(span),
-                    });
+                    self.emit(Inst::Singleton { dst, class, loc: self.loc(span) });
                     dst
                 }
                 _ => {
-                    self.error(
-                        Diagnostic::error(span, format!("undefined variable `{name}`"))
-                            .label("not declared"),
-                    );
+                    self.error(Diagnostic::error(span, format!("undefined variable `{name}`")).label("not declared"));
                     self.constant(Const::Void)
                 }
             },
@@ -769,35 +618,17 @@ impl<'a> FnLower<'a> {
     fn short_circuit(&mut self, l: &Expr, r: &Expr, is_and: bool) -> Reg {
         let dst = self.new_reg();
         let lhs = self.expr(l);
-        self.emit(Inst::Unary {
-            dst,
-            op: UnaryOp::Truthy,
-            src: lhs,
-            loc: self.loc(l.span),
-        });
+        self.emit(Inst::Unary { dst, op: UnaryOp::Truthy, src: lhs, loc: self.loc(l.span) });
         let (rhs_bb, join) = (self.new_block(), self.new_block());
         let term = if is_and {
-            Terminator::Branch {
-                cond: dst,
-                then_to: rhs_bb,
-                else_to: join,
-            }
+            Terminator::Branch { cond: dst, then_to: rhs_bb, else_to: join }
         } else {
-            Terminator::Branch {
-                cond: dst,
-                then_to: join,
-                else_to: rhs_bb,
-            }
+            Terminator::Branch { cond: dst, then_to: join, else_to: rhs_bb }
         };
         self.terminate(term);
         self.switch_to(rhs_bb);
         let rhs = self.expr(r);
-        self.emit(Inst::Unary {
-            dst,
-            op: UnaryOp::Truthy,
-            src: rhs,
-            loc: self.loc(r.span),
-        });
+        self.emit(Inst::Unary { dst, op: UnaryOp::Truthy, src: rhs, loc: self.loc(r.span) });
         self.terminate(Terminator::Jump(join));
         self.switch_to(join);
         dst
@@ -805,40 +636,32 @@ impl<'a> FnLower<'a> {
 
     fn call_function(&mut self, name: &ast::Ident, args: &[Expr], loc: Loc) -> Reg {
         let Some(&(func, arity)) = self.index.functions.get(&name.name) else {
-            self.error(
-                Diagnostic::error(name.span, format!("unknown function `{}`", name.name))
-                    .label("not defined"),
-            );
+            self.error(Diagnostic::error(name.span, format!("unknown function `{}`", name.name)).label("not defined"));
             return self.constant(Const::Void);
         };
         if arity as usize != args.len() {
-            self.arity_error(
-                name.span,
-                &format!("function `{}`", name.name),
-                arity,
-                args.len(),
-            );
+            self.arity_error(name.span, &format!("function `{}`", name.name), arity, args.len());
         }
         let args = self.args(args);
         let dst = self.new_reg();
-        self.emit(Inst::Call {
-            dst,
-            func,
-            args,
-            loc,
-        });
+        self.emit(Inst::Call { dst, func, args, loc });
         dst
     }
 
     fn arity_error(&mut self, span: Span, what: &str, want: u32, got: usize) {
         let s = if want == 1 { "" } else { "s" };
         self.error(
-            Diagnostic::error(
-                span,
-                format!("{what} takes {want} argument{s}, {got} given"),
-            )
-            .label("wrong number of arguments"),
+            Diagnostic::error(span, format!("{what} takes {want} argument{s}, {got} given"))
+                .label("wrong number of arguments"),
         );
+    }
+
+    fn static_function(&self, recv: &Expr, method: &str) -> Option<&(FuncId, u32)> {
+        let ExprKind::Var(name) = &recv.kind else { return None };
+        if self.lookup(name).is_some() {
+            return None;
+        }
+        self.index.static_functions.get(&(name.clone(), method.to_string()))
     }
 
     /// A static box named directly (`Name.m()`), unless a variable shadows it.
@@ -849,14 +672,19 @@ impl<'a> FnLower<'a> {
         if self.lookup(name).is_some() {
             return None;
         }
-        self.index
-            .box_ids
-            .get(name)
-            .copied()
-            .filter(|&id| self.index.boxes[id as usize].decl.is_static)
+        self.index.box_ids.get(name).copied().filter(|&id| self.index.boxes[id as usize].decl.is_static)
     }
 
     fn method_call(&mut self, recv: &Expr, method: &ast::Ident, args: &[Expr], loc: Loc) -> Reg {
+        if let Some(&(func, arity)) = self.static_function(recv, &method.name) {
+            if arity as usize != args.len() {
+                self.arity_error(method.span, &format!("static function `{}`", method.name), arity, args.len());
+            }
+            let args = self.args(args);
+            let dst = self.new_reg();
+            self.emit(Inst::Call { dst, func, args, loc });
+            return dst;
+        }
         if let Some(class) = self.static_receiver(recv) {
             let info = &self.index.boxes[class as usize];
             if let Some(m) = info.methods.get(&method.name).cloned() {
@@ -869,20 +697,11 @@ impl<'a> FnLower<'a> {
                     );
                 }
                 let me = self.new_reg();
-                self.emit(Inst::Singleton {
-                    dst: me,
-                    class,
-                    loc,
-                });
+                self.emit(Inst::Singleton { dst: me, class, loc });
                 let mut regs = vec![me];
                 regs.extend(self.args(args));
                 let dst = self.new_reg();
-                self.emit(Inst::Call {
-                    dst,
-                    func: m.func,
-                    args: regs,
-                    loc,
-                });
+                self.emit(Inst::Call { dst, func: m.func, args: regs, loc });
                 return dst;
             }
         }
@@ -892,24 +711,12 @@ impl<'a> FnLower<'a> {
         let recv = self.expr(recv);
         let args = self.args(args);
         let dst = self.new_reg();
-        self.emit(Inst::BoxCall {
-            dst,
-            recv,
-            method: method.name.clone(),
-            args,
-            loc,
-        });
+        self.emit(Inst::BoxCall { dst, recv, method: method.name.clone(), args, loc });
         dst
     }
 
     /// `using nyashstd`: `string.upper(s)` is `s.toUpper()`, `console.log(x)` logs, ...
-    fn std_namespace_call(
-        &mut self,
-        recv: &Expr,
-        method: &ast::Ident,
-        args: &[Expr],
-        loc: Loc,
-    ) -> Option<Reg> {
+    fn std_namespace_call(&mut self, recv: &Expr, method: &ast::Ident, args: &[Expr], loc: Loc) -> Option<Reg> {
         let ExprKind::Var(ns) = &recv.kind else {
             return None;
         };
@@ -919,17 +726,10 @@ impl<'a> FnLower<'a> {
         let (receiver, rest): (Reg, &[Expr]) = match ns.as_str() {
             "console" => {
                 let dst = self.new_reg();
-                self.emit(Inst::NewBuiltin {
-                    dst,
-                    name: "ConsoleBox".into(),
-                    args: vec![],
-                    loc,
-                });
+                self.emit(Inst::NewBuiltin { dst, name: "ConsoleBox".into(), args: vec![], loc });
                 (dst, args)
             }
-            "string" | "integer" | "bool" | "array" if !args.is_empty() => {
-                (self.expr(&args[0]), &args[1..])
-            }
+            "string" | "integer" | "bool" | "array" if !args.is_empty() => (self.expr(&args[0]), &args[1..]),
             _ => return None,
         };
         let name = match method.name.as_str() {
@@ -939,13 +739,7 @@ impl<'a> FnLower<'a> {
         };
         let args = self.args(rest);
         let dst = self.new_reg();
-        self.emit(Inst::BoxCall {
-            dst,
-            recv: receiver,
-            method: name.into(),
-            args,
-            loc,
-        });
+        self.emit(Inst::BoxCall { dst, recv: receiver, method: name.into(), args, loc });
         Some(dst)
     }
 
@@ -954,16 +748,10 @@ impl<'a> FnLower<'a> {
         let Some(&class) = self.index.box_ids.get(&name.name) else {
             if nyash_runtime::builtins::BUILTIN_BOXES.contains(&name.name.as_str()) {
                 let args = self.args(args);
-                self.emit(Inst::NewBuiltin {
-                    dst,
-                    name: name.name.clone(),
-                    args,
-                    loc,
-                });
+                self.emit(Inst::NewBuiltin { dst, name: name.name.clone(), args, loc });
             } else {
                 self.error(
-                    Diagnostic::error(name.span, format!("unknown box `{}`", name.name))
-                        .label("no box of this name"),
+                    Diagnostic::error(name.span, format!("unknown box `{}`", name.name)).label("no box of this name"),
                 );
             }
             return dst;
@@ -973,25 +761,18 @@ impl<'a> FnLower<'a> {
             self.error(
                 Diagnostic::error(
                     name.span,
-                    format!(
-                        "`{}` has no constructor taking {} arguments",
-                        name.name,
-                        args.len()
-                    ),
+                    format!("`{}` has no constructor taking {} arguments", name.name, args.len()),
                 )
                 .label("no matching birth/init/pack"),
             );
         }
         let args = self.args(args);
-        self.emit(Inst::Alloc { dst, class });
-        if let Some(func) = ctor {
-            let ignored = self.new_reg();
-            self.emit(Inst::Call {
-                dst: ignored,
-                func,
-                args: std::iter::once(dst).chain(args).collect(),
-                loc,
-            });
+        let obj = self.new_reg();
+        self.emit(Inst::Alloc { dst: obj, class });
+        match ctor {
+            // Constructors return `me`, so the new instance flows through one register.
+            Some(func) => self.emit(Inst::Call { dst, func, args: std::iter::once(obj).chain(args).collect(), loc }),
+            None => self.emit(Inst::Move { dst, src: obj }),
         }
         dst
     }
@@ -1011,18 +792,10 @@ impl<'a> FnLower<'a> {
         if !info.constructors.is_empty() {
             return None;
         }
-        info.parents
-            .iter()
-            .find_map(|&p| self.constructor(p, arity))
+        info.parents.iter().find_map(|&p| self.constructor(p, arity))
     }
 
-    fn from_call(
-        &mut self,
-        parent: &ast::Ident,
-        method: &ast::Ident,
-        args: &[Expr],
-        loc: Loc,
-    ) -> Reg {
+    fn from_call(&mut self, parent: &ast::Ident, method: &ast::Ident, args: &[Expr], loc: Loc) -> Reg {
         let me = self.me(parent.span);
         let dst = self.new_reg();
         let Some(owner) = self.owner else { return dst };
@@ -1031,30 +804,14 @@ impl<'a> FnLower<'a> {
         if owner_info.builtin_parent.as_deref() == Some(parent.name.as_str()) && is_ctor {
             let args = self.args(args);
             let inner = self.new_reg();
-            self.emit(Inst::NewBuiltin {
-                dst: inner,
-                name: parent.name.clone(),
-                args,
-                loc,
-            });
-            self.emit(Inst::SetInner {
-                obj: me,
-                src: inner,
-            });
+            self.emit(Inst::NewBuiltin { dst: inner, name: parent.name.clone(), args, loc });
+            self.emit(Inst::SetInner { obj: me, src: inner });
             return dst;
         }
-        let Some(&p) = self
-            .index
-            .box_ids
-            .get(&parent.name)
-            .filter(|p| owner_info.parents.contains(p))
-        else {
+        let Some(&p) = self.index.box_ids.get(&parent.name).filter(|p| owner_info.parents.contains(p)) else {
             self.error(Diagnostic::error(
                 parent.span,
-                format!(
-                    "`{}` is not a parent of `{}`",
-                    parent.name, owner_info.decl.name.name
-                ),
+                format!("`{}` is not a parent of `{}`", parent.name, owner_info.decl.name.name),
             ));
             return dst;
         };
@@ -1071,28 +828,15 @@ impl<'a> FnLower<'a> {
             if !(is_ctor && args.is_empty() && self.has_no_constructor(p)) {
                 self.error(Diagnostic::error(
                     method.span,
-                    format!(
-                        "`{}` has no `{}` taking {} arguments",
-                        parent.name,
-                        method.name,
-                        args.len()
-                    ),
+                    format!("`{}` has no `{}` taking {} arguments", parent.name, method.name, args.len()),
                 ));
             }
-            self.emit(Inst::Const {
-                dst,
-                value: Const::Void,
-            });
+            self.emit(Inst::Const { dst, value: Const::Void });
             return dst;
         };
         let mut regs = vec![me];
         regs.extend(self.args(args));
-        self.emit(Inst::Call {
-            dst,
-            func,
-            args: regs,
-            loc,
-        });
+        self.emit(Inst::Call { dst, func, args: regs, loc });
         dst
     }
 }

@@ -281,9 +281,7 @@ impl Inst {
             CatchValue { exc, .. } | IsA { exc, .. } | FailedFuture { exc, .. } => vec![*exc],
             Binary { lhs, rhs, .. } => vec![*lhs, *rhs],
             Call { args, .. } | NewBuiltin { args, .. } => args.clone(),
-            BoxCall { recv, args, .. } => {
-                std::iter::once(*recv).chain(args.iter().copied()).collect()
-            }
+            BoxCall { recv, args, .. } => std::iter::once(*recv).chain(args.iter().copied()).collect(),
             SetInner { obj, src } | SetField { obj, src, .. } => vec![*obj, *src],
             GetField { obj, .. } => vec![*obj],
         }
@@ -294,9 +292,7 @@ impl Terminator {
     pub fn successors(&self) -> Vec<BlockId> {
         match self {
             Terminator::Jump(b) => vec![*b],
-            Terminator::Branch {
-                then_to, else_to, ..
-            } => vec![*then_to, *else_to],
+            Terminator::Branch { then_to, else_to, .. } => vec![*then_to, *else_to],
             Terminator::Return(_) | Terminator::Throw { .. } | Terminator::Rethrow { .. } => vec![],
         }
     }
@@ -305,9 +301,7 @@ impl Terminator {
         match self {
             Terminator::Jump(_) => vec![],
             Terminator::Branch { cond, .. } => vec![*cond],
-            Terminator::Return(r)
-            | Terminator::Throw { src: r, .. }
-            | Terminator::Rethrow { exc: r } => vec![*r],
+            Terminator::Return(r) | Terminator::Throw { src: r, .. } | Terminator::Rethrow { exc: r } => vec![*r],
         }
     }
 }

@@ -47,81 +47,22 @@ impl Display for Inst {
         match self {
             Const { dst, value } => write!(f, "%{dst} = const {value}"),
             Move { dst, src } => write!(f, "%{dst} = move %{src}"),
-            Binary {
-                dst,
-                op,
-                lhs,
-                rhs,
-                loc: l,
-            } => write!(f, "%{dst} = {op} %{lhs}, %{rhs} {}", loc(l)),
-            Unary {
-                dst,
-                op,
-                src,
-                loc: l,
-            } => {
-                write!(
-                    f,
-                    "%{dst} = {} %{src} {}",
-                    format!("{op:?}").to_lowercase(),
-                    loc(l)
-                )
+            Binary { dst, op, lhs, rhs, loc: l } => write!(f, "%{dst} = {op} %{lhs}, %{rhs} {}", loc(l)),
+            Unary { dst, op, src, loc: l } => {
+                write!(f, "%{dst} = {} %{src} {}", format!("{op:?}").to_lowercase(), loc(l))
             }
-            Call {
-                dst,
-                func,
-                args,
-                loc: l,
-            } => write!(f, "%{dst} = call f{func}({}) {}", Regs(args), loc(l)),
-            BoxCall {
-                dst,
-                recv,
-                method,
-                args,
-                loc: l,
-            } => {
-                write!(
-                    f,
-                    "%{dst} = boxcall %{recv}.{method}({}) {}",
-                    Regs(args),
-                    loc(l)
-                )
+            Call { dst, func, args, loc: l } => write!(f, "%{dst} = call f{func}({}) {}", Regs(args), loc(l)),
+            BoxCall { dst, recv, method, args, loc: l } => {
+                write!(f, "%{dst} = boxcall %{recv}.{method}({}) {}", Regs(args), loc(l))
             }
-            NewBuiltin {
-                dst,
-                name,
-                args,
-                loc: l,
-            } => write!(f, "%{dst} = new {name}({}) {}", Regs(args), loc(l)),
+            NewBuiltin { dst, name, args, loc: l } => write!(f, "%{dst} = new {name}({}) {}", Regs(args), loc(l)),
             Alloc { dst, class } => write!(f, "%{dst} = alloc box{class}"),
             SetInner { obj, src } => write!(f, "setinner %{obj}, %{src}"),
-            GetField {
-                dst,
-                obj,
-                field,
-                via_me,
-                loc: l,
-            } => {
-                write!(
-                    f,
-                    "%{dst} = getfield %{obj}.{field}{} {}",
-                    if *via_me { " me" } else { "" },
-                    loc(l)
-                )
+            GetField { dst, obj, field, via_me, loc: l } => {
+                write!(f, "%{dst} = getfield %{obj}.{field}{} {}", if *via_me { " me" } else { "" }, loc(l))
             }
-            SetField {
-                obj,
-                field,
-                src,
-                via_me,
-                loc: l,
-            } => {
-                write!(
-                    f,
-                    "setfield %{obj}.{field}, %{src}{} {}",
-                    if *via_me { " me" } else { "" },
-                    loc(l)
-                )
+            SetField { obj, field, src, via_me, loc: l } => {
+                write!(f, "setfield %{obj}.{field}, %{src}{} {}", if *via_me { " me" } else { "" }, loc(l))
             }
             GetGlobal { dst, global } => write!(f, "%{dst} = getglobal g{global}"),
             SetGlobal { global, src } => write!(f, "setglobal g{global}, %{src}"),
@@ -143,11 +84,7 @@ impl Display for Terminator {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
             Terminator::Jump(b) => write!(f, "jump bb{b}"),
-            Terminator::Branch {
-                cond,
-                then_to,
-                else_to,
-            } => write!(f, "branch %{cond}, bb{then_to}, bb{else_to}"),
+            Terminator::Branch { cond, then_to, else_to } => write!(f, "branch %{cond}, bb{then_to}, bb{else_to}"),
             Terminator::Return(r) => write!(f, "return %{r}"),
             Terminator::Throw { src, loc: l } => write!(f, "throw %{src} {}", loc(l)),
             Terminator::Rethrow { exc } => write!(f, "rethrow %{exc}"),
@@ -157,11 +94,7 @@ impl Display for Terminator {
 
 impl Display for Function {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "fn {}(params {}, regs {}) {{",
-            self.name, self.params, self.regs
-        )?;
+        writeln!(f, "fn {}(params {}, regs {}) {{", self.name, self.params, self.regs)?;
         for (i, block) in self.blocks.iter().enumerate() {
             match block.handler {
                 Some(h) => writeln!(f, "bb{i}: (handler bb{h})")?,
@@ -179,11 +112,7 @@ impl Display for Function {
 impl Display for Module {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         for (i, b) in self.boxes.iter().enumerate() {
-            let mut line = format!(
-                "box{i} {}{}",
-                if b.is_static { "static " } else { "" },
-                b.name
-            );
+            let mut line = format!("box{i} {}{}", if b.is_static { "static " } else { "" }, b.name);
             let fields: Vec<String> = b
                 .fields
                 .iter()
@@ -197,11 +126,8 @@ impl Display for Module {
                 })
                 .collect();
             let _ = write!(line, " fields [{}]", fields.join(", "));
-            let methods: Vec<String> = b
-                .methods
-                .iter()
-                .map(|m| format!("{}/{}=f{}", m.name, m.arity, m.func))
-                .collect();
+            let methods: Vec<String> =
+                b.methods.iter().map(|m| format!("{}/{}=f{}", m.name, m.arity, m.func)).collect();
             let _ = write!(line, " methods [{}]", methods.join(", "));
             writeln!(f, "{line}")?;
         }

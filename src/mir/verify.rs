@@ -55,10 +55,8 @@ fn verify_function(module: &Module, f: &Function) -> Result<(), String> {
                     return Err(at("catch outside the start of a handler block".into()));
                 }
                 Inst::Call { func, args, .. } => {
-                    let callee = module
-                        .functions
-                        .get(*func as usize)
-                        .ok_or_else(|| at(format!("call of unknown f{func}")))?;
+                    let callee =
+                        module.functions.get(*func as usize).ok_or_else(|| at(format!("call of unknown f{func}")))?;
                     if callee.params as usize != args.len() {
                         return Err(at(format!(
                             "call of f{func} with {} arguments, it takes {}",
@@ -67,9 +65,7 @@ fn verify_function(module: &Module, f: &Function) -> Result<(), String> {
                         )));
                     }
                 }
-                Inst::Alloc { class, .. }
-                | Inst::Singleton { class, .. }
-                | Inst::IsA { class, .. }
+                Inst::Alloc { class, .. } | Inst::Singleton { class, .. } | Inst::IsA { class, .. }
                     if *class as usize >= module.boxes.len() =>
                 {
                     return Err(at(format!("unknown box{class}")));
@@ -100,12 +96,7 @@ mod tests {
         Module {
             files: vec![],
             boxes: vec![],
-            functions: vec![Function {
-                name: "main".into(),
-                params: 0,
-                regs: 1,
-                blocks,
-            }],
+            functions: vec![Function { name: "main".into(), params: 0, regs: 1, blocks }],
             globals: vec![],
             entry: 0,
         }
@@ -114,10 +105,7 @@ mod tests {
     #[test]
     fn accepts_a_well_formed_function() {
         let b = Block {
-            insts: vec![Inst::Const {
-                dst: 0,
-                value: Const::Int(1),
-            }],
+            insts: vec![Inst::Const { dst: 0, value: Const::Int(1) }],
             term: Terminator::Return(0),
             handler: None,
         };
@@ -126,29 +114,11 @@ mod tests {
 
     #[test]
     fn rejects_bad_registers_targets_and_handlers() {
-        let bad_reg = Block {
-            insts: vec![],
-            term: Terminator::Return(3),
-            handler: None,
-        };
-        assert!(verify(&module(vec![bad_reg]))
-            .unwrap_err()
-            .contains("register %3"));
-        let bad_target = Block {
-            insts: vec![],
-            term: Terminator::Jump(7),
-            handler: None,
-        };
-        assert!(verify(&module(vec![bad_target]))
-            .unwrap_err()
-            .contains("bb7"));
-        let no_catch = Block {
-            insts: vec![],
-            term: Terminator::Return(0),
-            handler: Some(0),
-        };
-        assert!(verify(&module(vec![no_catch]))
-            .unwrap_err()
-            .contains("does not begin with catch"));
+        let bad_reg = Block { insts: vec![], term: Terminator::Return(3), handler: None };
+        assert!(verify(&module(vec![bad_reg])).unwrap_err().contains("register %3"));
+        let bad_target = Block { insts: vec![], term: Terminator::Jump(7), handler: None };
+        assert!(verify(&module(vec![bad_target])).unwrap_err().contains("bb7"));
+        let no_catch = Block { insts: vec![], term: Terminator::Return(0), handler: Some(0) };
+        assert!(verify(&module(vec![no_catch])).unwrap_err().contains("does not begin with catch"));
     }
 }

@@ -64,8 +64,8 @@ impl fmt::Display for Tok {
 
 /// Longest first, so that `==` wins over `=`.
 const PUNCTS: &[&str] = &[
-    "==", "!=", "<=", ">=", "&&", "||", "(", ")", "{", "}", "[", "]", ",", ".", ";", ":", "+", "-",
-    "*", "/", "%", "<", ">", "=", "!",
+    "==", "!=", "<=", ">=", "&&", "||", "(", ")", "{", "}", "[", "]", ",", ".", ";", ":", "+", "-", "*", "/", "%", "<",
+    ">", "=", "!",
 ];
 
 pub type LexError = Simple<char, Span>;
@@ -86,12 +86,7 @@ fn lexer() -> impl Parser<char, Vec<(Tok, Span)>, Error = LexError> {
         other => vec!['\\', other],
     });
     let string = just('"')
-        .ignore_then(
-            escape
-                .or(filter(|c: &char| *c != '"' && *c != '\\').map(|c| vec![c]))
-                .repeated()
-                .flatten(),
-        )
+        .ignore_then(escape.or(filter(|c: &char| *c != '"' && *c != '\\').map(|c| vec![c])).repeated().flatten())
         .then_ignore(just('"').labelled("closing quote"))
         .collect::<String>()
         .map(Tok::Str);
@@ -101,18 +96,10 @@ fn lexer() -> impl Parser<char, Vec<(Tok, Span)>, Error = LexError> {
         .collect::<String>()
         .map(|w| Kw::from_word(&w).map_or(Tok::Ident(w), Tok::Kw));
 
-    let punct = choice(
-        PUNCTS
-            .iter()
-            .map(|p| just(*p).to(Tok::Punct(p)))
-            .collect::<Vec<_>>(),
-    );
+    let punct = choice(PUNCTS.iter().map(|p| just(*p).to(Tok::Punct(p))).collect::<Vec<_>>());
     let newline = just('\n').to(Tok::Newline);
 
-    let line_comment = just("//")
-        .or(just("#"))
-        .then(take_until(just('\n').rewind()))
-        .ignored();
+    let line_comment = just("//").or(just("#")).then(take_until(just('\n').rewind())).ignored();
     let block_comment = just("/*").then(take_until(just("*/"))).ignored();
     let blank = one_of(" \t\r\u{feff}").ignored();
     let trivia = line_comment.or(block_comment).or(blank).repeated();
@@ -121,17 +108,12 @@ fn lexer() -> impl Parser<char, Vec<(Tok, Span)>, Error = LexError> {
         .map_with_span(|tok, span| (tok, span))
         .recover_with(skip_then_retry_until([]));
 
-    trivia
-        .clone()
-        .ignore_then(token.then_ignore(trivia).repeated())
-        .then_ignore(end())
+    trivia.clone().ignore_then(token.then_ignore(trivia).repeated()).then_ignore(end())
 }
 
 /// Lex one file. Errors are returned alongside whatever tokens could be recovered.
 pub fn lex(file: u32, text: &str) -> (Vec<(Tok, Span)>, Vec<LexError>) {
-    let chars = text
-        .char_indices()
-        .map(|(i, c)| (c, Span::new(file, i..i + c.len_utf8())));
+    let chars = text.char_indices().map(|(i, c)| (c, Span::new(file, i..i + c.len_utf8())));
     let eoi = Span::new(file, text.len()..text.len());
     let stream = chumsky::Stream::from_iter(eoi, chars);
     let (tokens, errors) = lexer().parse_recovery(stream);
@@ -165,10 +147,7 @@ fn continues_line(tok: &Tok) -> bool {
 }
 
 fn continued_by(tok: &Tok) -> bool {
-    matches!(
-        tok,
-        Tok::Punct("." | "{" | ")") | Tok::Kw(Kw::Else | Kw::Catch | Kw::Finally)
-    )
+    matches!(tok, Tok::Punct("." | "{" | ")") | Tok::Kw(Kw::Else | Kw::Catch | Kw::Finally))
 }
 
 /// Drop the newlines that cannot end a statement (see the module comment).
@@ -207,10 +186,7 @@ mod tests {
     fn kinds(src: &str) -> String {
         let (toks, errs) = lex(0, src);
         assert!(errs.is_empty(), "{errs:?}");
-        toks.iter()
-            .map(|(t, _)| t.to_string())
-            .collect::<Vec<_>>()
-            .join(" ")
+        toks.iter().map(|(t, _)| t.to_string()).collect::<Vec<_>>().join(" ")
     }
 
     #[test]

@@ -34,10 +34,7 @@ fn ident() -> impl P<Ident> {
 fn member_name() -> impl P<Ident> {
     filter_map(|span, tok| match tok {
         Tok::Ident(name) => Ok(Ident { name, span }),
-        Tok::Kw(k) => Ok(Ident {
-            name: k.text().to_string(),
-            span,
-        }),
+        Tok::Kw(k) => Ok(Ident { name: k.text().to_string(), span }),
         other => Err(Simple::expected_input_found(span, None, Some(other))),
     })
     .labelled("name")
@@ -45,17 +42,12 @@ fn member_name() -> impl P<Ident> {
 
 /// One or more statement separators.
 fn separators() -> impl P<()> {
-    one_of([Tok::Newline, Tok::Punct(";")])
-        .repeated()
-        .at_least(1)
-        .ignored()
+    one_of([Tok::Newline, Tok::Punct(";")]).repeated().at_least(1).ignored()
 }
 
 /// What may follow a statement: separators, or (without consuming it) the closing brace.
 fn statement_end() -> impl P<()> {
-    separators()
-        .or(punct("}").rewind().ignored())
-        .or(end().rewind())
+    separators().or(punct("}").rewind().ignored()).or(end().rewind())
 }
 
 /// Guard for repeated items: there is a next token and it does not close the group (so a
@@ -65,9 +57,7 @@ fn not_closing() -> impl P<()> {
 }
 
 fn delimited_list<T>(item: impl P<T>, open: &'static str, close: &'static str) -> impl P<Vec<T>> {
-    item.separated_by(punct(","))
-        .allow_trailing()
-        .delimited_by(punct(open), punct(close))
+    item.separated_by(punct(",")).allow_trailing().delimited_by(punct(open), punct(close))
 }
 
 fn expr_at(kind: ExprKind, span: Span) -> Expr {
@@ -104,10 +94,7 @@ fn expression() -> impl P<Expr> {
                 Tok::Int(digits) => match digits.parse::<i64>() {
                     Ok(n) => ExprKind::Int(n),
                     Err(_) => {
-                        return Err(Simple::custom(
-                            span,
-                            format!("integer literal `{digits}` does not fit in 64 bits"),
-                        ))
+                        return Err(Simple::custom(span, format!("integer literal `{digits}` does not fit in 64 bits")))
                     }
                 },
                 Tok::Float(text) => ExprKind::Float(text.parse().unwrap_or(f64::NAN)),
@@ -130,22 +117,17 @@ fn expression() -> impl P<Expr> {
             .then_ignore(punct("."))
             .then(member_name())
             .then(args.clone())
-            .map_with_span(|((parent, method), args), span| {
-                expr_at(ExprKind::FromCall(parent, method, args), span)
-            });
+            .map_with_span(|((parent, method), args), span| expr_at(ExprKind::FromCall(parent, method, args), span));
         let print = kw(Kw::Print)
             .ignore_then(expr.clone().delimited_by(punct("("), punct(")")))
             .map_with_span(|e, span| expr_at(ExprKind::Print(Box::new(e)), span));
-        let name_or_call =
-            ident()
-                .then(args.clone().or_not())
-                .map_with_span(|(name, args), span| {
-                    let kind = match args {
-                        Some(args) => ExprKind::Call(name, args),
-                        None => ExprKind::Var(name.name),
-                    };
-                    expr_at(kind, span)
-                });
+        let name_or_call = ident().then(args.clone().or_not()).map_with_span(|(name, args), span| {
+            let kind = match args {
+                Some(args) => ExprKind::Call(name, args),
+                None => ExprKind::Var(name.name),
+            };
+            expr_at(kind, span)
+        });
         let parenthesised = expr
             .clone()
             .delimited_by(punct("("), punct(")"))
@@ -198,16 +180,9 @@ fn expression() -> impl P<Expr> {
 
         let product = binary_level(
             unary,
-            choice((
-                punct("*").to(BinOp::Mul),
-                punct("/").to(BinOp::Div),
-                punct("%").to(BinOp::Mod),
-            )),
+            choice((punct("*").to(BinOp::Mul), punct("/").to(BinOp::Div), punct("%").to(BinOp::Mod))),
         );
-        let sum = binary_level(
-            product,
-            choice((punct("+").to(BinOp::Add), punct("-").to(BinOp::Sub))),
-        );
+        let sum = binary_level(product, choice((punct("+").to(BinOp::Add), punct("-").to(BinOp::Sub))));
         let comparison = binary_level(
             sum,
             choice((
@@ -217,10 +192,7 @@ fn expression() -> impl P<Expr> {
                 punct(">=").to(BinOp::Ge),
             )),
         );
-        let equality = binary_level(
-            comparison,
-            choice((punct("==").to(BinOp::Eq), punct("!=").to(BinOp::Ne))),
-        );
+        let equality = binary_level(comparison, choice((punct("==").to(BinOp::Eq), punct("!=").to(BinOp::Ne))));
         let conjunction = binary_level(equality, kw(Kw::And).or(punct("&&")).to(BinOp::And));
         binary_level(conjunction, kw(Kw::Or).or(punct("||")).to(BinOp::Or))
     })
@@ -233,19 +205,11 @@ fn params() -> impl P<Vec<Ident>> {
 fn block(stmt: impl P<Stmt>) -> impl P<Block> {
     punct("{")
         .ignore_then(separators().or_not())
-        .ignore_then(
-            not_closing()
-                .ignore_then(stmt)
-                .then_ignore(statement_end())
-                .repeated(),
-        )
+        .ignore_then(not_closing().ignore_then(stmt).then_ignore(statement_end()).repeated())
         .then_ignore(punct("}"))
-        .recover_with(nested_delimiters(
-            Tok::Punct("{"),
-            Tok::Punct("}"),
-            [(Tok::Punct("("), Tok::Punct(")"))],
-            |_| Vec::new(),
-        ))
+        .recover_with(nested_delimiters(Tok::Punct("{"), Tok::Punct("}"), [(Tok::Punct("("), Tok::Punct(")"))], |_| {
+            Vec::new()
+        }))
 }
 
 fn statement() -> impl P<Stmt> {
@@ -258,19 +222,13 @@ fn statement() -> impl P<Stmt> {
             .or(kw(Kw::Outbox))
             .ignore_then(declarator.clone().separated_by(punct(",")).at_least(1))
             .map(StmtKind::Local);
-        let global = kw(Kw::Global)
-            .ignore_then(declarator)
-            .map(|(name, init)| StmtKind::Global(name, init));
+        let global = kw(Kw::Global).ignore_then(declarator).map(|(name, init)| StmtKind::Global(name, init));
 
         let if_stmt = recursive(|if_stmt: Recursive<Tok, Stmt, ParseError>| {
             kw(Kw::If)
                 .ignore_then(expr.clone())
                 .then(body.clone())
-                .then(
-                    kw(Kw::Else)
-                        .ignore_then(if_stmt.map(|s| vec![s]).or(body.clone()))
-                        .or_not(),
-                )
+                .then(kw(Kw::Else).ignore_then(if_stmt.map(|s| vec![s]).or(body.clone())).or_not())
                 .map_with_span(|((cond, then), otherwise), span| Stmt {
                     kind: StmtKind::If(cond, then, otherwise),
                     span,
@@ -278,16 +236,11 @@ fn statement() -> impl P<Stmt> {
         })
         .map(|s| s.kind);
 
-        let loop_stmt = kw(Kw::Loop)
-            .ignore_then(expr.clone())
-            .then(body.clone())
-            .map(|(c, b)| StmtKind::Loop(c, b));
+        let loop_stmt = kw(Kw::Loop).ignore_then(expr.clone()).then(body.clone()).map(|(c, b)| StmtKind::Loop(c, b));
         let simple = choice((
             kw(Kw::Break).map(|_| StmtKind::Break),
             kw(Kw::Continue).map(|_| StmtKind::Continue),
-            kw(Kw::Return)
-                .ignore_then(expr.clone().or_not())
-                .map(StmtKind::Return),
+            kw(Kw::Return).ignore_then(expr.clone().or_not()).map(StmtKind::Return),
             kw(Kw::Throw).ignore_then(expr.clone()).map(StmtKind::Throw),
         ));
 
@@ -300,27 +253,16 @@ fn statement() -> impl P<Stmt> {
             .or_not()
             .delimited_by(punct("("), punct(")"))
             .map(|head| head.unwrap_or((None, None)));
-        let catch = kw(Kw::Catch)
-            .ignore_then(catch_head.or_not())
-            .then(body.clone())
-            .map_with_span(|(head, body), span| {
+        let catch =
+            kw(Kw::Catch).ignore_then(catch_head.or_not()).then(body.clone()).map_with_span(|(head, body), span| {
                 let (ty, var) = head.unwrap_or((None, None));
-                Catch {
-                    ty,
-                    var,
-                    body,
-                    span,
-                }
+                Catch { ty, var, body, span }
             });
         let try_stmt = kw(Kw::Try)
             .ignore_then(body.clone())
             .then(catch.repeated())
             .then(kw(Kw::Finally).ignore_then(body.clone()).or_not())
-            .map(|((body, catches), finally)| StmtKind::Try {
-                body,
-                catches,
-                finally,
-            });
+            .map(|((body, catches), finally)| StmtKind::Try { body, catches, finally });
 
         let nowait = kw(Kw::Nowait)
             .ignore_then(ident())
@@ -328,49 +270,31 @@ fn statement() -> impl P<Stmt> {
             .then(expr.clone())
             .map(|(name, call)| StmtKind::Nowait(name, call));
 
-        let expr_or_assign = expr
-            .clone()
-            .then(punct("=").ignore_then(expr).or_not())
-            .map(|(lhs, rhs)| match rhs {
-                Some(rhs) => StmtKind::Assign(lhs, rhs),
-                None => StmtKind::Expr(lhs),
-            });
+        let expr_or_assign = expr.clone().then(punct("=").ignore_then(expr).or_not()).map(|(lhs, rhs)| match rhs {
+            Some(rhs) => StmtKind::Assign(lhs, rhs),
+            None => StmtKind::Expr(lhs),
+        });
 
-        choice((
-            local,
-            global,
-            if_stmt,
-            loop_stmt,
-            simple,
-            try_stmt,
-            nowait,
-            expr_or_assign,
-        ))
-        .map_with_span(|kind, span| Stmt { kind, span })
-        .recover_with(skip_until(
-            [Tok::Newline, Tok::Punct(";"), Tok::Punct("}")],
-            |span| Stmt {
+        choice((local, global, if_stmt, loop_stmt, simple, try_stmt, nowait, expr_or_assign))
+            .map_with_span(|kind, span| Stmt { kind, span })
+            .recover_with(skip_until([Tok::Newline, Tok::Punct(";"), Tok::Punct("}")], |span| Stmt {
                 kind: StmtKind::Error,
                 span,
-            },
-        ))
-        .boxed()
+            }))
+            .boxed()
     })
 }
 
 fn function(body_stmt: impl P<Stmt>) -> impl P<Function> {
-    kw(Kw::Override)
-        .or_not()
-        .then(member_name())
-        .then(params())
-        .then(block(body_stmt))
-        .map_with_span(|(((is_override, name), params), body), span| Function {
+    kw(Kw::Override).or_not().then(member_name()).then(params()).then(block(body_stmt)).map_with_span(
+        |(((is_override, name), params), body), span| Function {
             name,
             params,
             body,
             is_override: is_override.is_some(),
             span,
-        })
+        },
+    )
 }
 
 enum Member {
@@ -381,17 +305,9 @@ enum Member {
 }
 
 fn field_list(private: bool) -> impl P<Vec<FieldDecl>> {
-    let field = kw(Kw::Weak)
-        .or_not()
-        .then(ident())
-        .map(move |(weak, name)| FieldDecl {
-            name,
-            private,
-            weak: weak.is_some(),
-        });
-    let sep = one_of([Tok::Punct(","), Tok::Newline])
-        .repeated()
-        .at_least(1);
+    let field =
+        kw(Kw::Weak).or_not().then(ident()).map(move |(weak, name)| FieldDecl { name, private, weak: weak.is_some() });
+    let sep = one_of([Tok::Punct(","), Tok::Newline]).repeated().at_least(1);
     punct("{")
         .ignore_then(sep.clone().or_not())
         .ignore_then(field.separated_by(sep.clone()).allow_trailing())
@@ -401,23 +317,12 @@ fn field_list(private: bool) -> impl P<Vec<FieldDecl>> {
 
 fn box_decl() -> impl P<BoxDecl> {
     let stmt = statement();
-    let fields = kw(Kw::Init)
-        .ignore_then(field_list(false))
-        .or(kw(Kw::Private).ignore_then(field_list(true)));
+    let fields = kw(Kw::Init).ignore_then(field_list(false)).or(kw(Kw::Private).ignore_then(field_list(true)));
     let constructor = one_of([Tok::Kw(Kw::Init), Tok::Kw(Kw::Pack), Tok::Kw(Kw::Birth)])
-        .map_with_span(|tok: Tok, span| Ident {
-            name: tok.to_string(),
-            span,
-        })
+        .map_with_span(|tok: Tok, span| Ident { name: tok.to_string(), span })
         .then(params())
         .then(block(stmt.clone()))
-        .map_with_span(|((name, params), body), span| Function {
-            name,
-            params,
-            body,
-            is_override: false,
-            span,
-        });
+        .map_with_span(|((name, params), body), span| Function { name, params, body, is_override: false, span });
     let static_init = kw(Kw::Static).ignore_then(block(stmt.clone()));
     let member = choice((
         fields.map(Member::Fields),
@@ -438,38 +343,31 @@ fn box_decl() -> impl P<BoxDecl> {
         .then(
             punct("{")
                 .ignore_then(separators().or_not())
-                .ignore_then(
-                    not_closing()
-                        .ignore_then(member)
-                        .then_ignore(statement_end())
-                        .repeated(),
-                )
+                .ignore_then(not_closing().ignore_then(member).then_ignore(statement_end()).repeated())
                 .then_ignore(punct("}")),
         )
-        .map_with_span(
-            |((((is_static, name), parents), interfaces), members), span| {
-                let mut decl = BoxDecl {
-                    name,
-                    is_static: is_static.is_some(),
-                    parents: parents.unwrap_or_default(),
-                    interfaces: interfaces.unwrap_or_default(),
-                    fields: Vec::new(),
-                    constructors: Vec::new(),
-                    methods: Vec::new(),
-                    static_init: None,
-                    span,
-                };
-                for member in members.into_iter().flatten() {
-                    match member {
-                        Member::Fields(f) => decl.fields.extend(f),
-                        Member::Constructor(c) => decl.constructors.push(c),
-                        Member::Method(m) => decl.methods.push(m),
-                        Member::StaticInit(b) => decl.static_init = Some(b),
-                    }
+        .map_with_span(|((((is_static, name), parents), interfaces), members), span| {
+            let mut decl = BoxDecl {
+                name,
+                is_static: is_static.is_some(),
+                parents: parents.unwrap_or_default(),
+                interfaces: interfaces.unwrap_or_default(),
+                fields: Vec::new(),
+                constructors: Vec::new(),
+                methods: Vec::new(),
+                static_init: None,
+                span,
+            };
+            for member in members.into_iter().flatten() {
+                match member {
+                    Member::Fields(f) => decl.fields.extend(f),
+                    Member::Constructor(c) => decl.constructors.push(c),
+                    Member::Method(m) => decl.methods.push(m),
+                    Member::StaticInit(b) => decl.static_init = Some(b),
                 }
-                decl
-            },
-        )
+            }
+            decl
+        })
 }
 
 fn interface_decl() -> impl P<InterfaceDecl> {
@@ -479,12 +377,7 @@ fn interface_decl() -> impl P<InterfaceDecl> {
         .then(
             punct("{")
                 .ignore_then(separators().or_not())
-                .ignore_then(
-                    not_closing()
-                        .ignore_then(entry)
-                        .then_ignore(statement_end())
-                        .repeated(),
-                )
+                .ignore_then(entry.then_ignore(separators().or_not()).repeated())
                 .then_ignore(punct("}")),
         )
         .map(|(name, methods)| InterfaceDecl { name, methods })
@@ -493,10 +386,7 @@ fn interface_decl() -> impl P<InterfaceDecl> {
 fn item() -> impl P<Item> {
     let stmt = statement();
     let function_kw = kw(Kw::Function).or(kw(Kw::Fn));
-    let top_function = function_kw
-        .clone()
-        .ignore_then(function(stmt.clone()))
-        .map(Item::Function);
+    let top_function = function_kw.clone().ignore_then(function(stmt.clone())).map(Item::Function);
     let static_function = kw(Kw::Static)
         .ignore_then(function_kw)
         .ignore_then(ident())
@@ -522,13 +412,7 @@ fn item() -> impl P<Item> {
 fn program() -> impl P<Program> {
     separators()
         .or_not()
-        .ignore_then(
-            any()
-                .rewind()
-                .ignore_then(item())
-                .then_ignore(statement_end())
-                .repeated(),
-        )
+        .ignore_then(not_closing().ignore_then(item()).then_ignore(statement_end()).repeated())
         .then_ignore(end())
         .map(|items| Program { items })
 }
@@ -536,7 +420,6 @@ fn program() -> impl P<Program> {
 /// Parse one file's tokens. Errors come with whatever could be recovered.
 pub fn parse(file: u32, text_len: usize, tokens: Vec<(Tok, Span)>) -> (Program, Vec<ParseError>) {
     let eoi = Span::new(file, text_len..text_len);
-    let (program, errors) =
-        program().parse_recovery(chumsky::Stream::from_iter(eoi, tokens.into_iter()));
+    let (program, errors) = program().parse_recovery(chumsky::Stream::from_iter(eoi, tokens.into_iter()));
     (program.unwrap_or_default(), errors)
 }

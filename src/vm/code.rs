@@ -7,139 +7,41 @@ use nyash_runtime::{Loc, Value};
 
 type R = u32;
 
+/// Set on an operand that reads a temporary for the last time: the VM moves the value
+/// out of the register instead of copying it, so a temporary never keeps a box alive
+/// (and `fini` runs as soon as the program drops its last real reference).
+pub const MOVE: u32 = 1 << 31;
+
 pub enum Op {
-    Const {
-        dst: R,
-        value: Value,
-    },
-    Move {
-        dst: R,
-        src: R,
-    },
-    Arith {
-        dst: R,
-        op: Arith,
-        lhs: R,
-        rhs: R,
-        loc: Loc,
-    },
-    Cmp {
-        dst: R,
-        op: Cmp,
-        lhs: R,
-        rhs: R,
-        loc: Loc,
-    },
-    Neg {
-        dst: R,
-        src: R,
-        loc: Loc,
-    },
-    Not {
-        dst: R,
-        src: R,
-    },
-    Truthy {
-        dst: R,
-        src: R,
-    },
-    Call {
-        dst: R,
-        func: u32,
-        args: Box<[R]>,
-        loc: Loc,
-    },
-    BoxCall {
-        dst: R,
-        recv: R,
-        method: Sym,
-        args: Box<[R]>,
-        loc: Loc,
-    },
-    NewBuiltin {
-        dst: R,
-        name: Box<str>,
-        args: Box<[R]>,
-        loc: Loc,
-    },
-    Alloc {
-        dst: R,
-        class: u32,
-    },
-    SetInner {
-        obj: R,
-        src: R,
-    },
-    GetField {
-        dst: R,
-        obj: R,
-        field: Sym,
-        via_me: bool,
-        loc: Loc,
-    },
-    SetField {
-        obj: R,
-        field: Sym,
-        src: R,
-        via_me: bool,
-        loc: Loc,
-    },
-    GetGlobal {
-        dst: R,
-        global: u32,
-    },
-    SetGlobal {
-        global: u32,
-        src: R,
-    },
-    Singleton {
-        dst: R,
-        class: u32,
-        loc: Loc,
-    },
-    Print {
-        src: R,
-        loc: Loc,
-    },
-    Catch {
-        dst: R,
-    },
-    CatchValue {
-        dst: R,
-        exc: R,
-    },
-    IsA {
-        dst: R,
-        exc: R,
-        class: u32,
-    },
-    MakeFuture {
-        dst: R,
-        src: R,
-    },
-    FailedFuture {
-        dst: R,
-        exc: R,
-    },
-    Await {
-        dst: R,
-        src: R,
-        loc: Loc,
-    },
+    Const { dst: R, value: Value },
+    Move { dst: R, src: R },
+    Arith { dst: R, op: Arith, lhs: R, rhs: R, loc: Loc },
+    Cmp { dst: R, op: Cmp, lhs: R, rhs: R, loc: Loc },
+    Neg { dst: R, src: R, loc: Loc },
+    Not { dst: R, src: R },
+    Truthy { dst: R, src: R },
+    Call { dst: R, func: u32, args: Box<[R]>, loc: Loc },
+    BoxCall { dst: R, recv: R, method: Sym, args: Box<[R]>, loc: Loc },
+    NewBuiltin { dst: R, name: Box<str>, args: Box<[R]>, loc: Loc },
+    Alloc { dst: R, class: u32 },
+    SetInner { obj: R, src: R },
+    GetField { dst: R, obj: R, field: Sym, via_me: bool, loc: Loc },
+    SetField { obj: R, field: Sym, src: R, via_me: bool, loc: Loc },
+    GetGlobal { dst: R, global: u32 },
+    SetGlobal { global: u32, src: R },
+    Singleton { dst: R, class: u32, loc: Loc },
+    Print { src: R, loc: Loc },
+    Catch { dst: R },
+    CatchValue { dst: R, exc: R },
+    IsA { dst: R, exc: R, class: u32 },
+    MakeFuture { dst: R, src: R },
+    FailedFuture { dst: R, exc: R },
+    Await { dst: R, src: R, loc: Loc },
     Jump(u32),
-    Branch {
-        cond: R,
-        then_to: u32,
-        else_to: u32,
-    },
+    Branch { cond: R, then_to: u32, else_to: u32 },
     Return(R),
-    Throw {
-        src: R,
-        loc: Loc,
-    },
-    Rethrow {
-        exc: R,
-    },
+    Throw { src: R, loc: Loc },
+    Rethrow { exc: R },
 }
 
 pub struct VmFunction {
@@ -153,10 +55,7 @@ impl VmFunction {
     /// Where an exception raised by op `pc` goes, if anywhere in this function.
     pub fn handler_at(&self, pc: usize) -> Option<u32> {
         let pc = pc as u32;
-        self.handlers
-            .iter()
-            .find(|(start, end, _)| (*start..*end).contains(&pc))
-            .map(|h| h.2)
+        self.handlers.iter().find(|(start, end, _)| (*start..*end).contains(&pc)).map(|h| h.2)
     }
 }
 
@@ -185,7 +84,42 @@ fn constant(c: &Const) -> Value {
     }
 }
 
+/// Registers written once and read once, later in the same block: the read is their
+/// last, so it may move the value out.
+fn temporaries(f: &mir::Function) -> Vec<bool> {
+    let n = f.regs as usize;
+    let (mut defs, mut uses) = (vec![0u32; n], vec![0u32; n]);
+    let (mut def_at, mut use_at) = (vec![(0usize, 0usize); n], vec![(0usize, 0usize); n]);
+    for (b, block) in f.blocks.iter().enumerate() {
+        for (i, inst) in block.insts.iter().enumerate() {
+            for u in inst.uses() {
+                uses[u as usize] += 1;
+                use_at[u as usize] = (b, i);
+            }
+            if let Some(d) = inst.dst() {
+                defs[d as usize] += 1;
+                def_at[d as usize] = (b, i);
+            }
+        }
+        for u in block.term.uses() {
+            uses[u as usize] += 1;
+            use_at[u as usize] = (b, block.insts.len());
+        }
+    }
+    (0..n)
+        .map(|r| {
+            r >= f.params as usize
+                && defs[r] == 1
+                && uses[r] == 1
+                && def_at[r].0 == use_at[r].0
+                && def_at[r].1 < use_at[r].1
+        })
+        .collect()
+}
+
 fn compile_function(f: &mir::Function) -> VmFunction {
+    let temps = temporaries(f);
+    let u = |r: u32| if temps[r as usize] { r | MOVE } else { r };
     let mut starts = Vec::with_capacity(f.blocks.len());
     let mut pc = 0u32;
     for b in &f.blocks {
@@ -196,209 +130,61 @@ fn compile_function(f: &mir::Function) -> VmFunction {
     let mut handlers = Vec::new();
     for b in &f.blocks {
         let start = ops.len() as u32;
-        ops.extend(b.insts.iter().map(compile_inst));
+        ops.extend(b.insts.iter().map(|i| compile_inst(i, &u)));
         ops.push(match &b.term {
             Terminator::Jump(t) => Op::Jump(starts[*t as usize]),
-            Terminator::Branch {
-                cond,
-                then_to,
-                else_to,
-            } => Op::Branch {
-                cond: *cond,
-                then_to: starts[*then_to as usize],
-                else_to: starts[*else_to as usize],
-            },
+            Terminator::Branch { cond, then_to, else_to } => {
+                Op::Branch { cond: *cond, then_to: starts[*then_to as usize], else_to: starts[*else_to as usize] }
+            }
             Terminator::Return(r) => Op::Return(*r),
-            Terminator::Throw { src, loc } => Op::Throw {
-                src: *src,
-                loc: *loc,
-            },
+            Terminator::Throw { src, loc } => Op::Throw { src: *src, loc: *loc },
             Terminator::Rethrow { exc } => Op::Rethrow { exc: *exc },
         });
         if let Some(h) = b.handler {
             handlers.push((start, ops.len() as u32, starts[h as usize]));
         }
     }
-    VmFunction {
-        regs: f.regs,
-        ops,
-        handlers,
-    }
+    VmFunction { regs: f.regs, ops, handlers }
 }
 
-fn compile_inst(inst: &Inst) -> Op {
-    let args = |a: &[u32]| a.to_vec().into_boxed_slice();
+fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32) -> Op {
+    let args = |a: &[u32]| a.iter().map(|r| u(*r)).collect::<Box<[u32]>>();
     match inst {
-        Inst::Const { dst, value } => Op::Const {
-            dst: *dst,
-            value: constant(value),
-        },
-        Inst::Move { dst, src } => Op::Move {
-            dst: *dst,
-            src: *src,
-        },
-        Inst::Binary {
-            dst,
-            op: BinaryOp::Arith(op),
-            lhs,
-            rhs,
-            loc,
-        } => Op::Arith {
-            dst: *dst,
-            op: *op,
-            lhs: *lhs,
-            rhs: *rhs,
-            loc: *loc,
-        },
-        Inst::Binary {
-            dst,
-            op: BinaryOp::Cmp(op),
-            lhs,
-            rhs,
-            loc,
-        } => Op::Cmp {
-            dst: *dst,
-            op: *op,
-            lhs: *lhs,
-            rhs: *rhs,
-            loc: *loc,
-        },
-        Inst::Unary {
-            dst,
-            op: UnaryOp::Neg,
-            src,
-            loc,
-        } => Op::Neg {
-            dst: *dst,
-            src: *src,
-            loc: *loc,
-        },
-        Inst::Unary {
-            dst,
-            op: UnaryOp::Not,
-            src,
-            ..
-        } => Op::Not {
-            dst: *dst,
-            src: *src,
-        },
-        Inst::Unary {
-            dst,
-            op: UnaryOp::Truthy,
-            src,
-            ..
-        } => Op::Truthy {
-            dst: *dst,
-            src: *src,
-        },
-        Inst::Call {
-            dst,
-            func,
-            args: a,
-            loc,
-        } => Op::Call {
-            dst: *dst,
-            func: *func,
-            args: args(a),
-            loc: *loc,
-        },
-        Inst::BoxCall {
-            dst,
-            recv,
-            method,
-            args: a,
-            loc,
-        } => Op::BoxCall {
-            dst: *dst,
-            recv: *recv,
-            method: intern(method),
-            args: args(a),
-            loc: *loc,
-        },
-        Inst::NewBuiltin {
-            dst,
-            name,
-            args: a,
-            loc,
-        } => Op::NewBuiltin {
-            dst: *dst,
-            name: name.as_str().into(),
-            args: args(a),
-            loc: *loc,
-        },
-        Inst::Alloc { dst, class } => Op::Alloc {
-            dst: *dst,
-            class: *class,
-        },
-        Inst::SetInner { obj, src } => Op::SetInner {
-            obj: *obj,
-            src: *src,
-        },
-        Inst::GetField {
-            dst,
-            obj,
-            field,
-            via_me,
-            loc,
-        } => Op::GetField {
-            dst: *dst,
-            obj: *obj,
-            field: intern(field),
-            via_me: *via_me,
-            loc: *loc,
-        },
-        Inst::SetField {
-            obj,
-            field,
-            src,
-            via_me,
-            loc,
-        } => Op::SetField {
-            obj: *obj,
-            field: intern(field),
-            src: *src,
-            via_me: *via_me,
-            loc: *loc,
-        },
-        Inst::GetGlobal { dst, global } => Op::GetGlobal {
-            dst: *dst,
-            global: *global,
-        },
-        Inst::SetGlobal { global, src } => Op::SetGlobal {
-            global: *global,
-            src: *src,
-        },
-        Inst::Singleton { dst, class, loc } => Op::Singleton {
-            dst: *dst,
-            class: *class,
-            loc: *loc,
-        },
-        Inst::Print { src, loc } => Op::Print {
-            src: *src,
-            loc: *loc,
-        },
+        Inst::Const { dst, value } => Op::Const { dst: *dst, value: constant(value) },
+        Inst::Move { dst, src } => Op::Move { dst: *dst, src: u(*src) },
+        Inst::Binary { dst, op: BinaryOp::Arith(op), lhs, rhs, loc } => {
+            Op::Arith { dst: *dst, op: *op, lhs: u(*lhs), rhs: u(*rhs), loc: *loc }
+        }
+        Inst::Binary { dst, op: BinaryOp::Cmp(op), lhs, rhs, loc } => {
+            Op::Cmp { dst: *dst, op: *op, lhs: u(*lhs), rhs: u(*rhs), loc: *loc }
+        }
+        Inst::Unary { dst, op: UnaryOp::Neg, src, loc } => Op::Neg { dst: *dst, src: u(*src), loc: *loc },
+        Inst::Unary { dst, op: UnaryOp::Not, src, .. } => Op::Not { dst: *dst, src: u(*src) },
+        Inst::Unary { dst, op: UnaryOp::Truthy, src, .. } => Op::Truthy { dst: *dst, src: u(*src) },
+        Inst::Call { dst, func, args: a, loc } => Op::Call { dst: *dst, func: *func, args: args(a), loc: *loc },
+        Inst::BoxCall { dst, recv, method, args: a, loc } => {
+            Op::BoxCall { dst: *dst, recv: u(*recv), method: intern(method), args: args(a), loc: *loc }
+        }
+        Inst::NewBuiltin { dst, name, args: a, loc } => {
+            Op::NewBuiltin { dst: *dst, name: name.as_str().into(), args: args(a), loc: *loc }
+        }
+        Inst::Alloc { dst, class } => Op::Alloc { dst: *dst, class: *class },
+        Inst::SetInner { obj, src } => Op::SetInner { obj: u(*obj), src: u(*src) },
+        Inst::GetField { dst, obj, field, via_me, loc } => {
+            Op::GetField { dst: *dst, obj: u(*obj), field: intern(field), via_me: *via_me, loc: *loc }
+        }
+        Inst::SetField { obj, field, src, via_me, loc } => {
+            Op::SetField { obj: u(*obj), field: intern(field), src: u(*src), via_me: *via_me, loc: *loc }
+        }
+        Inst::GetGlobal { dst, global } => Op::GetGlobal { dst: *dst, global: *global },
+        Inst::SetGlobal { global, src } => Op::SetGlobal { global: *global, src: u(*src) },
+        Inst::Singleton { dst, class, loc } => Op::Singleton { dst: *dst, class: *class, loc: *loc },
+        Inst::Print { src, loc } => Op::Print { src: u(*src), loc: *loc },
         Inst::Catch { dst } => Op::Catch { dst: *dst },
-        Inst::CatchValue { dst, exc } => Op::CatchValue {
-            dst: *dst,
-            exc: *exc,
-        },
-        Inst::IsA { dst, exc, class } => Op::IsA {
-            dst: *dst,
-            exc: *exc,
-            class: *class,
-        },
-        Inst::MakeFuture { dst, src } => Op::MakeFuture {
-            dst: *dst,
-            src: *src,
-        },
-        Inst::FailedFuture { dst, exc } => Op::FailedFuture {
-            dst: *dst,
-            exc: *exc,
-        },
-        Inst::Await { dst, src, loc } => Op::Await {
-            dst: *dst,
-            src: *src,
-            loc: *loc,
-        },
+        Inst::CatchValue { dst, exc } => Op::CatchValue { dst: *dst, exc: u(*exc) },
+        Inst::IsA { dst, exc, class } => Op::IsA { dst: *dst, exc: u(*exc), class: *class },
+        Inst::MakeFuture { dst, src } => Op::MakeFuture { dst: *dst, src: u(*src) },
+        Inst::FailedFuture { dst, exc } => Op::FailedFuture { dst: *dst, exc: u(*exc) },
+        Inst::Await { dst, src, loc } => Op::Await { dst: *dst, src: u(*src), loc: *loc },
     }
 }

@@ -13,7 +13,7 @@
 mod code;
 
 use crate::mir::Module;
-use code::{Code, Op};
+use code::{Code, Op, MOVE};
 use nyash_runtime::builtins::{dispatch, new_builtin, Dispatch};
 use nyash_runtime::class::{self, ClassId};
 use nyash_runtime::error::{catch_value, Exception, RtResult};
@@ -58,24 +58,12 @@ pub fn define_classes(module: &Module) -> Vec<ClassId> {
                 fields: b
                     .fields
                     .iter()
-                    .map(|f| class::FieldInfo {
-                        name: class::intern(&f.name),
-                        weak: f.weak,
-                        private: f.private,
-                    })
+                    .map(|f| class::FieldInfo { name: class::intern(&f.name), weak: f.weak, private: f.private })
                     .collect(),
                 methods: b
                     .methods
                     .iter()
-                    .map(|m| {
-                        (
-                            class::intern(&m.name),
-                            class::MethodRef {
-                                func: m.func,
-                                arity: m.arity,
-                            },
-                        )
-                    })
+                    .map(|m| (class::intern(&m.name), class::MethodRef { func: m.func, arity: m.arity }))
                     .collect(),
                 ancestors: b.ancestors.clone(),
                 builtin_parent: b.builtin_parent.clone(),
@@ -86,8 +74,8 @@ pub fn define_classes(module: &Module) -> Vec<ClassId> {
         .collect()
 }
 
-/// Run a module's entry function; the result is main's value, or the uncaught exception.
-pub fn run(module: &Module) -> RtResult {
+/// Run a module's entry function to completion; the result is the exit status.
+pub fn run(module: &Module) -> i32 {
     let classes = define_classes(module);
     let vm = Rc::new(Vm {
         code: Code::compile(module),
@@ -98,10 +86,19 @@ pub fn run(module: &Module) -> RtResult {
         depth: Cell::new(0),
     });
     hooks::install(Rc::new(Invoker(vm.clone())));
-    let result = vm.call(module.entry, &[]);
-    vm.release_globals();
+    let outcome = vm.call(module.entry, &[]);
+    let status = nyash_runtime::error::exit_status(&outcome);
+    if outcome.is_ok() {
+        vm.release_globals();
+    } else {
+        // After an uncaught error nothing more runs: no `fini` output after the report.
+        std::mem::forget(std::mem::take(&mut *vm.globals.borrow_mut()));
+        std::mem::forget(std::mem::take(&mut *vm.singletons.borrow_mut()));
+    }
+    drop(outcome);
     hooks::uninstall();
-    result
+    nyash_runtime::io::flush_stdout();
+    status
 }
 
 impl Vm {
@@ -149,214 +146,13 @@ impl Vm {
         loop {
             let op = &f.ops[pc];
             pc += 1;
-            let outcome: RtResult<()> = (|| {
-                match op {
-                    Op::Const { dst, value } => regs[*dst as usize] = value.clone(),
-                    Op::Move { dst, src } => regs[*dst as usize] = regs[*src as usize].clone(),
-                    Op::Arith {
-                        dst,
-                        op,
-                        lhs,
-                        rhs,
-                        loc,
-                    } => {
-                        let v = match (&regs[*lhs as usize], &regs[*rhs as usize]) {
-                            (Value::Int(a), Value::Int(b)) => match op {
-                                Arith::Add => Value::Int(a.wrapping_add(*b)),
-                                Arith::Sub => Value::Int(a.wrapping_sub(*b)),
-                                Arith::Mul => Value::Int(a.wrapping_mul(*b)),
-                                _ => ops::int_arith(*op, *a, *b).map_err(|e| e.at(*loc))?,
-                            },
-                            (a, b) => ops::arith(*op, a, b).map_err(|e| e.at(*loc))?,
-                        };
-                        regs[*dst as usize] = v;
-                    }
-                    Op::Cmp {
-                        dst,
-                        op,
-                        lhs,
-                        rhs,
-                        loc,
-                    } => {
-                        let v = match (&regs[*lhs as usize], &regs[*rhs as usize]) {
-                            (Value::Int(a), Value::Int(b)) => Value::Bool(int_compare(*op, *a, *b)),
-                            (a, b) => ops::compare(*op, a, b).map_err(|e| e.at(*loc))?,
-                        };
-                        regs[*dst as usize] = v;
-                    }
-                    Op::Neg { dst, src, loc } => {
-                        regs[*dst as usize] =
-                            ops::negate(&regs[*src as usize]).map_err(|e| e.at(*loc))?
-                    }
-                    Op::Not { dst, src } => {
-                        regs[*dst as usize] = Value::Bool(!regs[*src as usize].truthy())
-                    }
-                    Op::Truthy { dst, src } => {
-                        regs[*dst as usize] = Value::Bool(regs[*src as usize].truthy())
-                    }
-                    Op::Call {
-                        dst,
-                        func,
-                        args,
-                        loc,
-                    } => {
-                        let argv: Vec<Value> =
-                            args.iter().map(|a| regs[*a as usize].clone()).collect();
-                        regs[*dst as usize] = self.call(*func, &argv).map_err(|e| e.at(*loc))?;
-                    }
-                    Op::BoxCall {
-                        dst,
-                        recv,
-                        method,
-                        args,
-                        loc,
-                    } => {
-                        let recv_v = regs[*recv as usize].clone();
-                        let argv: Vec<Value> =
-                            args.iter().map(|a| regs[*a as usize].clone()).collect();
-                        let result =
-                            match dispatch(&recv_v, *method, &argv).map_err(|e| e.at(*loc))? {
-                                Dispatch::Done(v) => v,
-                                Dispatch::User(func) => {
-                                    let mut full = Vec::with_capacity(argv.len() + 1);
-                                    full.push(recv_v);
-                                    full.extend(argv);
-                                    self.call(func, &full).map_err(|e| e.at(*loc))?
-                                }
-                            };
-                        regs[*dst as usize] = result;
-                    }
-                    Op::NewBuiltin {
-                        dst,
-                        name,
-                        args,
-                        loc,
-                    } => {
-                        let argv: Vec<Value> =
-                            args.iter().map(|a| regs[*a as usize].clone()).collect();
-                        let made = new_builtin(name, &argv).unwrap_or_else(|| {
-                            Err(Exception::runtime(format!("unknown box `{name}`")))
-                        });
-                        regs[*dst as usize] = made.map_err(|e| e.at(*loc))?;
-                    }
-                    Op::Alloc { dst, class } => {
-                        regs[*dst as usize] =
-                            new_obj(Obj::Instance(Instance::new(self.classes[*class as usize])))
-                    }
-                    Op::SetInner { obj, src } => {
-                        if let Value::Obj(o) = &regs[*obj as usize] {
-                            if let Obj::Instance(inst) = &**o {
-                                let old = inst.inner.replace(regs[*src as usize].clone());
-                                drop(old);
-                            }
-                        }
-                    }
-                    Op::GetField {
-                        dst,
-                        obj,
-                        field,
-                        via_me,
-                        loc,
-                    } => {
-                        regs[*dst as usize] = get_field(&regs[*obj as usize], *field, *via_me)
-                            .map_err(|e| e.at(*loc))?
-                    }
-                    Op::SetField {
-                        obj,
-                        field,
-                        src,
-                        via_me,
-                        loc,
-                    } => set_field(
-                        &regs[*obj as usize],
-                        *field,
-                        regs[*src as usize].clone(),
-                        *via_me,
-                    )
-                    .map_err(|e| e.at(*loc))?,
-                    Op::GetGlobal { dst, global } => {
-                        regs[*dst as usize] = self.globals.borrow()[*global as usize].clone()
-                    }
-                    Op::SetGlobal { global, src } => {
-                        let new = regs[*src as usize].clone();
-                        let old = std::mem::replace(
-                            &mut self.globals.borrow_mut()[*global as usize],
-                            new,
-                        );
-                        drop(old);
-                    }
-                    Op::Singleton { dst, class, loc } => {
-                        regs[*dst as usize] = self.singleton(*class, *loc)?
-                    }
-                    Op::Print { src, loc } => {
-                        let mut s = ops::display(&regs[*src as usize]).map_err(|e| e.at(*loc))?;
-                        s.push('\n');
-                        nyash_runtime::io::write_stdout(&s);
-                    }
-                    Op::Catch { dst } => {
-                        let e = caught
-                            .take()
-                            .unwrap_or_else(|| Exception::runtime("catch without an exception"));
-                        regs[*dst as usize] = new_obj(Obj::Caught(e));
-                    }
-                    Op::CatchValue { dst, exc } => {
-                        regs[*dst as usize] = with_caught(&regs[*exc as usize], catch_value)
-                    }
-                    Op::IsA { dst, exc, class } => {
-                        let target = self.classes[*class as usize];
-                        let is = with_caught(&regs[*exc as usize], |e| {
-                            Value::Bool(instance_of(&e.value, target))
-                        });
-                        regs[*dst as usize] = is;
-                    }
-                    Op::MakeFuture { dst, src } => {
-                        regs[*dst as usize] = new_obj(Obj::Future(Ok(regs[*src as usize].clone())))
-                    }
-                    Op::FailedFuture { dst, exc } => {
-                        let e = caught_exception(&regs[*exc as usize]);
-                        regs[*dst as usize] = new_obj(Obj::Future(Err(e)));
-                    }
-                    Op::Await { dst, src, loc } => {
-                        let v = match &regs[*src as usize] {
-                            Value::Obj(o) => match &**o {
-                                Obj::Future(result) => result.clone().map_err(|e| e.at(*loc))?,
-                                _ => regs[*src as usize].clone(),
-                            },
-                            other => other.clone(),
-                        };
-                        regs[*dst as usize] = v;
-                    }
-                    Op::Jump(_)
-                    | Op::Branch { .. }
-                    | Op::Return(_)
-                    | Op::Throw { .. }
-                    | Op::Rethrow { .. } => {}
+            let error = match self.step(op, regs, &mut caught) {
+                Ok(Flow::Next) => continue,
+                Ok(Flow::Jump(target)) => {
+                    pc = target as usize;
+                    continue;
                 }
-                Ok(())
-            })();
-            let error = match outcome {
-                Ok(()) => match op {
-                    Op::Jump(target) => {
-                        pc = *target as usize;
-                        continue;
-                    }
-                    Op::Branch {
-                        cond,
-                        then_to,
-                        else_to,
-                    } => {
-                        pc = if regs[*cond as usize].truthy() {
-                            *then_to
-                        } else {
-                            *else_to
-                        } as usize;
-                        continue;
-                    }
-                    Op::Return(r) => return Ok(std::mem::take(&mut regs[*r as usize])),
-                    Op::Throw { src, loc } => Exception::thrown(regs[*src as usize].clone(), *loc),
-                    Op::Rethrow { exc } => caught_exception(&regs[*exc as usize]),
-                    _ => continue,
-                },
+                Ok(Flow::Return(v)) => return Ok(v),
                 Err(e) => e,
             };
             match f.handler_at(pc - 1) {
@@ -366,6 +162,167 @@ impl Vm {
                 }
                 None => return Err(error),
             }
+        }
+    }
+
+    /// Execute one instruction.
+    #[inline(always)]
+    fn step(&self, op: &Op, regs: &mut [Value], caught: &mut Option<Exception>) -> RtResult<Flow> {
+        match op {
+            Op::Const { dst, value } => regs[*dst as usize] = value.clone(),
+            Op::Move { dst, src } => regs[*dst as usize] = take(regs, *src),
+            Op::Arith { dst, op, lhs, rhs, loc } => {
+                let v = match (get(regs, *lhs), get(regs, *rhs)) {
+                    (Value::Int(a), Value::Int(b)) => match op {
+                        Arith::Add => Value::Int(a.wrapping_add(*b)),
+                        Arith::Sub => Value::Int(a.wrapping_sub(*b)),
+                        Arith::Mul => Value::Int(a.wrapping_mul(*b)),
+                        _ => ops::int_arith(*op, *a, *b).map_err(|e| e.at(*loc))?,
+                    },
+                    (a, b) => {
+                        let v = ops::arith(*op, a, b).map_err(|e| e.at(*loc))?;
+                        release(regs, &[*lhs, *rhs]);
+                        v
+                    }
+                };
+                regs[*dst as usize] = v;
+            }
+            Op::Cmp { dst, op, lhs, rhs, loc } => {
+                let v = match (get(regs, *lhs), get(regs, *rhs)) {
+                    (Value::Int(a), Value::Int(b)) => Value::Bool(int_compare(*op, *a, *b)),
+                    (a, b) => {
+                        let v = ops::compare(*op, a, b).map_err(|e| e.at(*loc))?;
+                        release(regs, &[*lhs, *rhs]);
+                        v
+                    }
+                };
+                regs[*dst as usize] = v;
+            }
+            Op::Neg { dst, src, loc } => regs[*dst as usize] = ops::negate(get(regs, *src)).map_err(|e| e.at(*loc))?,
+            Op::Not { dst, src } => regs[*dst as usize] = Value::Bool(!take(regs, *src).truthy()),
+            Op::Truthy { dst, src } => regs[*dst as usize] = Value::Bool(take(regs, *src).truthy()),
+            Op::Call { dst, func, args, loc } => {
+                let argv: Vec<Value> = args.iter().map(|a| take(regs, *a)).collect();
+                regs[*dst as usize] = self.call(*func, &argv).map_err(|e| e.at(*loc))?;
+            }
+            Op::BoxCall { dst, recv, method, args, loc } => {
+                let recv = take(regs, *recv);
+                let argv: Vec<Value> = args.iter().map(|a| take(regs, *a)).collect();
+                let result = match dispatch(&recv, *method, &argv).map_err(|e| e.at(*loc))? {
+                    Dispatch::Done(v) => v,
+                    Dispatch::User(func) => {
+                        let mut full = Vec::with_capacity(argv.len() + 1);
+                        full.push(recv);
+                        full.extend(argv);
+                        self.call(func, &full).map_err(|e| e.at(*loc))?
+                    }
+                };
+                regs[*dst as usize] = result;
+            }
+            Op::NewBuiltin { dst, name, args, loc } => {
+                let argv: Vec<Value> = args.iter().map(|a| take(regs, *a)).collect();
+                let made = new_builtin(name, &argv)
+                    .unwrap_or_else(|| Err(Exception::runtime(format!("unknown box `{name}`"))));
+                regs[*dst as usize] = made.map_err(|e| e.at(*loc))?;
+            }
+            Op::Alloc { dst, class } => {
+                regs[*dst as usize] = new_obj(Obj::Instance(Instance::new(self.classes[*class as usize])))
+            }
+            Op::SetInner { obj, src } => {
+                let value = take(regs, *src);
+                if let Value::Obj(o) = &take(regs, *obj) {
+                    if let Obj::Instance(inst) = &**o {
+                        let old = inst.inner.replace(value);
+                        drop(old);
+                    }
+                }
+            }
+            Op::GetField { dst, obj, field, via_me, loc } => {
+                let obj = take(regs, *obj);
+                regs[*dst as usize] = get_field(&obj, *field, *via_me).map_err(|e| e.at(*loc))?
+            }
+            Op::SetField { obj, field, src, via_me, loc } => {
+                let (obj, value) = (take(regs, *obj), take(regs, *src));
+                set_field(&obj, *field, value, *via_me).map_err(|e| e.at(*loc))?
+            }
+            Op::GetGlobal { dst, global } => regs[*dst as usize] = self.globals.borrow()[*global as usize].clone(),
+            Op::SetGlobal { global, src } => {
+                let new = take(regs, *src);
+                let old = std::mem::replace(&mut self.globals.borrow_mut()[*global as usize], new);
+                drop(old);
+            }
+            Op::Singleton { dst, class, loc } => regs[*dst as usize] = self.singleton(*class, *loc)?,
+            Op::Print { src, loc } => {
+                let value = take(regs, *src);
+                let mut s = ops::display(&value).map_err(|e| e.at(*loc))?;
+                s.push('\n');
+                nyash_runtime::io::write_stdout(&s);
+            }
+            Op::Catch { dst } => {
+                let e = caught.take().unwrap_or_else(|| Exception::runtime("catch without an exception"));
+                regs[*dst as usize] = new_obj(Obj::Caught(e));
+            }
+            Op::CatchValue { dst, exc } => regs[*dst as usize] = with_caught(&take(regs, *exc), catch_value),
+            Op::IsA { dst, exc, class } => {
+                let target = self.classes[*class as usize];
+                let is = with_caught(&take(regs, *exc), |e| Value::Bool(instance_of(&e.value, target)));
+                regs[*dst as usize] = is;
+            }
+            Op::MakeFuture { dst, src } => regs[*dst as usize] = new_obj(Obj::Future(Ok(take(regs, *src)))),
+            Op::FailedFuture { dst, exc } => {
+                let e = caught_exception(&take(regs, *exc));
+                regs[*dst as usize] = new_obj(Obj::Future(Err(e)));
+            }
+            Op::Await { dst, src, loc } => {
+                let v = match take(regs, *src) {
+                    Value::Obj(o) => match &*o {
+                        Obj::Future(result) => result.clone().map_err(|e| e.at(*loc))?,
+                        _ => Value::Obj(o.clone()),
+                    },
+                    other => other,
+                };
+                regs[*dst as usize] = v;
+            }
+            Op::Jump(target) => return Ok(Flow::Jump(*target)),
+            Op::Branch { cond, then_to, else_to } => {
+                let target = if take(regs, *cond).truthy() { then_to } else { else_to };
+                return Ok(Flow::Jump(*target));
+            }
+            Op::Return(r) => return Ok(Flow::Return(std::mem::take(&mut regs[(*r & !MOVE) as usize]))),
+            Op::Throw { src, loc } => return Err(Exception::thrown(take(regs, *src), *loc)),
+            Op::Rethrow { exc } => return Err(caught_exception(&take(regs, *exc))),
+        }
+        Ok(Flow::Next)
+    }
+}
+
+enum Flow {
+    Next,
+    Jump(u32),
+    Return(Value),
+}
+
+/// Read an operand by reference.
+#[inline(always)]
+fn get(regs: &[Value], r: u32) -> &Value {
+    &regs[(r & !MOVE) as usize]
+}
+
+/// Read an operand as an owned value: moved out if this is the temporary's last use.
+#[inline(always)]
+fn take(regs: &mut [Value], r: u32) -> Value {
+    if r & MOVE != 0 {
+        std::mem::take(&mut regs[(r & !MOVE) as usize])
+    } else {
+        regs[r as usize].clone()
+    }
+}
+
+/// Release temporaries that an instruction read by reference.
+fn release(regs: &mut [Value], operands: &[u32]) {
+    for &r in operands {
+        if r & MOVE != 0 {
+            regs[(r & !MOVE) as usize] = Value::Void;
         }
     }
 }
@@ -408,11 +365,7 @@ fn instance_of_value<'v>(v: &'v Value, field: u32) -> RtResult<&'v Instance> {
             return Ok(inst);
         }
     }
-    Err(Exception::runtime(format!(
-        "Undefined field '{}' in {}",
-        class::sym_name(field),
-        v.type_name()
-    )))
+    Err(Exception::runtime(format!("Undefined field '{}' in {}", class::sym_name(field), v.type_name())))
 }
 
 fn check_private(inst: &Instance, slot: u32, field: u32, via_me: bool) -> RtResult<()> {
@@ -436,26 +389,16 @@ pub fn get_field(obj: &Value, field: u32, via_me: bool) -> RtResult {
     if let Some((_, v)) = inst.extra.borrow().iter().find(|(name, _)| *name == field) {
         return Ok(v.clone());
     }
-    Err(Exception::runtime(format!(
-        "Undefined field '{}' in {}",
-        class::sym_name(field),
-        class::name(inst.class)
-    )))
+    Err(Exception::runtime(format!("Undefined field '{}' in {}", class::sym_name(field), class::name(inst.class))))
 }
 
 pub fn set_field(obj: &Value, field: u32, value: Value, via_me: bool) -> RtResult<()> {
     let inst = instance_of_value(obj, field)?;
-    if let Some((slot, weak)) = class::with(inst.class, |c| {
-        c.field_index
-            .get(&field)
-            .map(|&i| (i, c.fields[i as usize].weak))
-    }) {
+    if let Some((slot, weak)) =
+        class::with(inst.class, |c| c.field_index.get(&field).map(|&i| (i, c.fields[i as usize].weak)))
+    {
         check_private(inst, slot, field, via_me)?;
-        let new = if weak {
-            weak_slot(&value)
-        } else {
-            Slot::Strong(value)
-        };
+        let new = if weak { weak_slot(&value) } else { Slot::Strong(value) };
         let old = std::mem::replace(&mut inst.slots.borrow_mut()[slot as usize], new);
         drop(old);
         return Ok(());
