@@ -202,14 +202,29 @@ fn params() -> impl P<Vec<Ident>> {
     delimited_list(ident(), "(", ")")
 }
 
+/// Items one per line (statements, box members, top-level items). A line that does not
+/// parse is skipped up to its end and replaced by `fallback`, so the next line is still
+/// read and its errors reported too.
+fn lines<T>(item: impl P<T>, fallback: impl Fn(Span) -> T + Clone) -> impl P<Vec<T>> {
+    let line = item
+        .then_ignore(statement_end())
+        .recover_with(skip_until([Tok::Newline, Tok::Punct(";"), Tok::Punct("}")], fallback));
+    // The guard makes every line start on a token that recovery can skip, so each
+    // iteration consumes input.
+    separators().or_not().ignore_then(not_closing()).ignore_then(line).repeated().then_ignore(separators().or_not())
+}
+
+fn error_stmt(span: Span) -> Stmt {
+    Stmt { kind: StmtKind::Error, span }
+}
+
 fn block(stmt: impl P<Stmt>) -> impl P<Block> {
-    punct("{")
-        .ignore_then(separators().or_not())
-        .ignore_then(not_closing().ignore_then(stmt).then_ignore(statement_end()).repeated())
-        .then_ignore(punct("}"))
-        .recover_with(nested_delimiters(Tok::Punct("{"), Tok::Punct("}"), [(Tok::Punct("("), Tok::Punct(")"))], |_| {
-            Vec::new()
-        }))
+    punct("{").ignore_then(lines(stmt, error_stmt)).then_ignore(punct("}")).recover_with(nested_delimiters(
+        Tok::Punct("{"),
+        Tok::Punct("}"),
+        [(Tok::Punct("("), Tok::Punct(")"))],
+        |_| Vec::new(),
+    ))
 }
 
 fn statement() -> impl P<Stmt> {
@@ -277,10 +292,6 @@ fn statement() -> impl P<Stmt> {
 
         choice((local, global, if_stmt, loop_stmt, simple, try_stmt, nowait, expr_or_assign))
             .map_with_span(|kind, span| Stmt { kind, span })
-            .recover_with(skip_until([Tok::Newline, Tok::Punct(";"), Tok::Punct("}")], |span| Stmt {
-                kind: StmtKind::Error,
-                span,
-            }))
             .boxed()
     })
 }
@@ -330,8 +341,7 @@ fn box_decl() -> impl P<BoxDecl> {
         static_init.map(Member::StaticInit),
         function(stmt).map(Member::Method),
     ))
-    .map(Some)
-    .recover_with(skip_until([Tok::Newline, Tok::Punct("}")], |_| None));
+    .map(Some);
 
     let names = ident().separated_by(punct(",")).at_least(1);
     kw(Kw::Static)
@@ -340,12 +350,7 @@ fn box_decl() -> impl P<BoxDecl> {
         .then(ident())
         .then(kw(Kw::From).ignore_then(names.clone()).or_not())
         .then(kw(Kw::Interface).ignore_then(names).or_not())
-        .then(
-            punct("{")
-                .ignore_then(separators().or_not())
-                .ignore_then(not_closing().ignore_then(member).then_ignore(statement_end()).repeated())
-                .then_ignore(punct("}")),
-        )
+        .then(punct("{").ignore_then(lines(member, |_| None)).then_ignore(punct("}")))
         .map_with_span(|((((is_static, name), parents), interfaces), members), span| {
             let mut decl = BoxDecl {
                 name,
@@ -410,11 +415,7 @@ fn item() -> impl P<Item> {
 }
 
 fn program() -> impl P<Program> {
-    separators()
-        .or_not()
-        .ignore_then(not_closing().ignore_then(item()).then_ignore(statement_end()).repeated())
-        .then_ignore(end())
-        .map(|items| Program { items })
+    lines(item(), |span| Item::Stmt(error_stmt(span))).then_ignore(end()).map(|items| Program { items })
 }
 
 /// Parse one file's tokens. Errors come with whatever could be recovered.

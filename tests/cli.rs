@@ -1,0 +1,103 @@
+//! The command line as a user meets it: exit statuses, diagnostics, the MIR text form, and
+//! robustness against malformed input.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn nyashc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nyashc")).args(args).output().expect("nyashc runs")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn mir_text_form_is_stable() {
+    let out = nyashc(&["--emit", "mir", "tests/mir/basic.nyash"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    expect_test::expect_file!["mir/basic.mir"].assert_eq(&String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn exit_statuses_follow_the_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = write(dir.path(), "ok.nyash", "print(1)\n");
+    assert_eq!(nyashc(&["run", &ok]).status.code(), Some(0));
+    let main3 = write(dir.path(), "m.nyash", "static box Main {\n main() { return 259 }\n}\n");
+    assert_eq!(nyashc(&[&main3]).status.code(), Some(3));
+    let runtime = write(dir.path(), "r.nyash", "print(1 / 0)\n");
+    let out = nyashc(&["run", "--emit", "vm", &runtime]);
+    assert_eq!(out.status.code(), Some(70));
+    assert_eq!(stderr(&out).lines().count(), 1, "one line: {}", stderr(&out));
+    assert!(stderr(&out).starts_with("error: Division by zero --> "), "{}", stderr(&out));
+    assert!(stderr(&out).trim_end().ends_with("r.nyash:1:7"), "{}", stderr(&out));
+    let bad = write(dir.path(), "b.nyash", "print(\n");
+    assert_eq!(nyashc(&["check", &bad]).status.code(), Some(1));
+    assert_eq!(nyashc(&["--no-such-flag"]).status.code(), Some(2));
+    assert_eq!(nyashc(&["run", "/no/such/file.nyash"]).status.code(), Some(1));
+}
+
+#[test]
+fn diagnostics_name_the_place_and_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = "static box Main {\n    main() {\n        x = 1\n    }\n}\n";
+    let file = write(dir.path(), "u.nyash", src);
+    let err = stderr(&nyashc(&["check", &file]));
+    assert!(err.contains("u.nyash:3:9"), "{err}");
+    assert!(err.contains("assignment to undeclared variable `x`"), "{err}");
+    assert!(err.contains("declare it with `local x`"), "{err}");
+}
+
+#[test]
+fn several_syntax_errors_are_reported_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = "local a = 1 +* 2\nprint(a)\nlocal b = )\nstatic box Main {\n  main() {\n    local x = * 2\n  }\n}\n";
+    let err = stderr(&nyashc(&["check", &write(dir.path(), "m.nyash", src)]));
+    for place in ["m.nyash:1:14", "m.nyash:3:11", "m.nyash:6:15"] {
+        assert!(err.contains(place), "no error at {place}: {err}");
+    }
+}
+
+#[test]
+fn include_cycles_are_compile_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.nyash", "include \"b.nyash\"\nprint(1)\n");
+    write(dir.path(), "b.nyash", "include \"a.nyash\"\n");
+    let out = nyashc(&["check", &dir.path().join("a.nyash").to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("include cycle"), "{}", stderr(&out));
+}
+
+#[test]
+fn includes_bring_declarations() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "lib.nyash", "box Greeter {\n    hi() { return \"hi\" }\n}\n");
+    let main = write(dir.path(), "main.nyash", "include \"lib.nyash\"\nprint(new Greeter().hi())\n");
+    let out = nyashc(&["run", &main]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n", "{}", stderr(&out));
+}
+
+/// Every prefix of every sample is either a valid program or a clean compile error: never
+/// a crash, whatever the cut.
+#[test]
+fn truncated_programs_never_crash_the_compiler() {
+    let dir = tempfile::tempdir().unwrap();
+    for sample in ["samples/test_vm_boxcall_return.nyash", "tests/mir/basic.nyash"] {
+        let text = std::fs::read_to_string(sample).unwrap();
+        let cuts: Vec<usize> = text.char_indices().map(|(i, _)| i).step_by(7).collect();
+        for cut in cuts {
+            let file = write(dir.path(), "cut.nyash", &text[..cut]);
+            let out = nyashc(&["check", &file]);
+            let code = out.status.code();
+            assert!(code == Some(0) || code == Some(1), "cut at {cut}: status {code:?}\n{}", stderr(&out));
+            assert!(!stderr(&out).contains("internal compiler error"), "cut at {cut}: {}", stderr(&out));
+        }
+    }
+}
