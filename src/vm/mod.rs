@@ -111,6 +111,12 @@ impl Vm {
     }
 
     pub fn call(&self, func: u32, args: &[Value]) -> RtResult {
+        self.enter(func, |frame| frame[..args.len()].clone_from_slice(args))
+    }
+
+    /// Run `func` on a fresh frame whose parameters `fill` writes.
+    #[inline(always)]
+    fn enter(&self, func: u32, fill: impl FnOnce(&mut [Value])) -> RtResult {
         let depth = self.depth.get();
         if depth >= MAX_DEPTH {
             return Err(Exception::runtime("Stack overflow: recursion too deep"));
@@ -119,7 +125,7 @@ impl Vm {
         let f = &self.code.functions[func as usize];
         let mut regs = self.frames.borrow_mut().pop().unwrap_or_default();
         regs.resize(f.regs as usize, Value::Void);
-        regs[..args.len()].clone_from_slice(args);
+        fill(&mut regs);
         let result = self.execute(func, &mut regs);
         regs.clear();
         self.frames.borrow_mut().push(regs);
@@ -202,8 +208,12 @@ impl Vm {
             Op::Not { dst, src } => regs[*dst as usize] = Value::Bool(!take(regs, *src).truthy()),
             Op::Truthy { dst, src } => regs[*dst as usize] = Value::Bool(take(regs, *src).truthy()),
             Op::Call { dst, func, args, loc } => {
-                let argv: Vec<Value> = args.iter().map(|a| take(regs, *a)).collect();
-                regs[*dst as usize] = self.call(*func, &argv).map_err(|e| e.at(*loc))?;
+                let result = self.enter(*func, |frame| {
+                    for (slot, a) in frame.iter_mut().zip(args.iter()) {
+                        *slot = take(regs, *a);
+                    }
+                });
+                regs[*dst as usize] = result.map_err(|e| e.at(*loc))?;
             }
             Op::BoxCall { dst, recv, method, args, loc } => {
                 let recv = take(regs, *recv);
