@@ -27,7 +27,9 @@ pub fn dispatch(recv: &Value, method: Sym, args: &[Value]) -> RtResult<Dispatch>
                 return finalise_now(recv).map(Dispatch::Done);
             }
             if let Some(m) = class.methods.get(&method) {
-                check_arity(&class.name, &sym_name(method), args, m.arity as usize)?;
+                if args.len() != m.arity as usize {
+                    check_arity(&class.name, &sym_name(method), args, m.arity as usize)?;
+                }
                 return Ok(Dispatch::User(m.func));
             }
             let name = sym_name(method);

@@ -72,7 +72,9 @@ pub fn lower_program(items: &[ast::Item], sources: &SourceMap) -> Result<Module,
         return Err(diags);
     }
     let files = sources.files.iter().map(|f| f.name.clone()).collect();
-    Ok(Module { files, boxes, functions, globals: index.globals.clone(), entry: 0 })
+    let mut module = Module { files, boxes, functions, globals: index.globals.clone(), entry: 0 };
+    super::simplify::simplify(&mut module);
+    Ok(module)
 }
 
 /// `Main.main()` if there is a static box Main, else the only static box with `main()`.

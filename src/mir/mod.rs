@@ -11,6 +11,7 @@
 pub mod index;
 pub mod lower;
 pub mod print;
+pub mod simplify;
 pub mod verify;
 
 use nyash_runtime::ops::{Arith, Cmp};

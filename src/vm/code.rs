@@ -1,7 +1,11 @@
 //! The VM's pre-resolved instruction form, translated from MIR once before running.
 
 use crate::mir::{self, BinaryOp, Const, Inst, Module, Terminator, UnaryOp};
-use nyash_runtime::class::{intern, Sym};
+use nyash_runtime::class::{intern, ClassId, Sym};
+use std::cell::Cell;
+
+/// An inline cache that has seen no box yet.
+pub const NO_CLASS: ClassId = ClassId::MAX;
 use nyash_runtime::ops::{Arith, Cmp};
 use nyash_runtime::{Loc, Value};
 
@@ -21,7 +25,8 @@ pub enum Op {
     Not { dst: R, src: R },
     Truthy { dst: R, src: R },
     Call { dst: R, func: u32, args: Box<[R]>, loc: Loc },
-    BoxCall { dst: R, recv: R, method: Sym, args: Box<[R]>, loc: Loc },
+    /// `cache` remembers the last user box seen here and the method it resolved to.
+    BoxCall { dst: R, recv: R, method: Sym, args: Box<[R]>, loc: Loc, cache: Cell<(ClassId, u32)> },
     NewBuiltin { dst: R, name: Box<str>, args: Box<[R]>, loc: Loc },
     Alloc { dst: R, class: u32 },
     SetInner { obj: R, src: R },
@@ -39,6 +44,8 @@ pub enum Op {
     Await { dst: R, src: R, loc: Loc },
     Jump(u32),
     Branch { cond: R, then_to: u32, else_to: u32 },
+    /// A comparison whose only use is the branch after it.
+    CmpBranch { op: Cmp, lhs: R, rhs: R, then_to: u32, else_to: u32, loc: Loc },
     Return(R),
     Throw { src: R, loc: Loc },
     Rethrow { exc: R },
@@ -117,21 +124,39 @@ fn temporaries(f: &mir::Function) -> Vec<bool> {
         .collect()
 }
 
+/// A block ending `%c = cmp ...; branch %c` where `%c` is a temporary: one op does both.
+fn fused_compare(b: &mir::Block, temps: &[bool]) -> Option<(Cmp, R, R, Loc)> {
+    let Terminator::Branch { cond, .. } = &b.term else { return None };
+    match b.insts.last()? {
+        Inst::Binary { dst, op: BinaryOp::Cmp(op), lhs, rhs, loc } if dst == cond && temps[*dst as usize] => {
+            Some((*op, *lhs, *rhs, *loc))
+        }
+        _ => None,
+    }
+}
+
 fn compile_function(f: &mir::Function) -> VmFunction {
     let temps = temporaries(f);
     let u = |r: u32| if temps[r as usize] { r | MOVE } else { r };
+    let fusions: Vec<_> = f.blocks.iter().map(|b| fused_compare(b, &temps)).collect();
     let mut starts = Vec::with_capacity(f.blocks.len());
     let mut pc = 0u32;
-    for b in &f.blocks {
+    for (b, fused) in f.blocks.iter().zip(&fusions) {
         starts.push(pc);
-        pc += b.insts.len() as u32 + 1;
+        pc += b.insts.len() as u32 + 1 - fused.is_some() as u32;
     }
     let mut ops = Vec::with_capacity(pc as usize);
     let mut handlers = Vec::new();
-    for b in &f.blocks {
+    for (b, fused) in f.blocks.iter().zip(fusions) {
         let start = ops.len() as u32;
-        ops.extend(b.insts.iter().map(|i| compile_inst(i, &u)));
+        let insts = if fused.is_some() { &b.insts[..b.insts.len() - 1] } else { &b.insts[..] };
+        ops.extend(insts.iter().map(|i| compile_inst(i, &u)));
         ops.push(match &b.term {
+            Terminator::Branch { then_to, else_to, .. } if fused.is_some() => {
+                let (op, lhs, rhs, loc) = fused.unwrap_or_else(|| unreachable!());
+                let (then_to, else_to) = (starts[*then_to as usize], starts[*else_to as usize]);
+                Op::CmpBranch { op, lhs: u(lhs), rhs: u(rhs), then_to, else_to, loc }
+            }
             Terminator::Jump(t) => Op::Jump(starts[*t as usize]),
             Terminator::Branch { cond, then_to, else_to } => {
                 Op::Branch { cond: *cond, then_to: starts[*then_to as usize], else_to: starts[*else_to as usize] }
@@ -163,7 +188,8 @@ fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32) -> Op {
         Inst::Unary { dst, op: UnaryOp::Truthy, src, .. } => Op::Truthy { dst: *dst, src: u(*src) },
         Inst::Call { dst, func, args: a, loc } => Op::Call { dst: *dst, func: *func, args: args(a), loc: *loc },
         Inst::BoxCall { dst, recv, method, args: a, loc } => {
-            Op::BoxCall { dst: *dst, recv: u(*recv), method: intern(method), args: args(a), loc: *loc }
+            let cache = Cell::new((NO_CLASS, 0));
+            Op::BoxCall { dst: *dst, recv: u(*recv), method: intern(method), args: args(a), loc: *loc, cache }
         }
         Inst::NewBuiltin { dst, name, args: a, loc } => {
             Op::NewBuiltin { dst: *dst, name: name.as_str().into(), args: args(a), loc: *loc }

@@ -124,7 +124,7 @@ impl Vm {
         self.depth.set(depth + 1);
         let f = &self.code.functions[func as usize];
         let mut regs = self.frames.borrow_mut().pop().unwrap_or_default();
-        regs.resize(f.regs as usize, Value::Void);
+        regs.resize_with(f.regs as usize, || Value::Void);
         fill(&mut regs);
         let result = self.execute(func, &mut regs);
         regs.clear();
@@ -215,12 +215,27 @@ impl Vm {
                 });
                 regs[*dst as usize] = result.map_err(|e| e.at(*loc))?;
             }
-            Op::BoxCall { dst, recv, method, args, loc } => {
+            Op::BoxCall { dst, recv, method, args, loc, cache } => {
+                let (cached_class, cached_func) = cache.get();
+                if instance_class(get(regs, *recv)) == Some(cached_class) {
+                    let me = take(regs, *recv);
+                    let result = self.enter(cached_func, |frame| {
+                        frame[0] = me;
+                        for (slot, a) in frame[1..].iter_mut().zip(args.iter()) {
+                            *slot = take(regs, *a);
+                        }
+                    });
+                    regs[*dst as usize] = result.map_err(|e| e.at(*loc))?;
+                    return Ok(Flow::Next);
+                }
                 let recv = take(regs, *recv);
                 let argv: Vec<Value> = args.iter().map(|a| take(regs, *a)).collect();
                 let result = match dispatch(&recv, *method, &argv).map_err(|e| e.at(*loc))? {
                     Dispatch::Done(v) => v,
                     Dispatch::User(func) => {
+                        if let Some(class) = instance_class(&recv) {
+                            cache.set((class, func));
+                        }
                         let mut full = Vec::with_capacity(argv.len() + 1);
                         full.push(recv);
                         full.extend(argv);
@@ -294,6 +309,17 @@ impl Vm {
                 regs[*dst as usize] = v;
             }
             Op::Jump(target) => return Ok(Flow::Jump(*target)),
+            Op::CmpBranch { op, lhs, rhs, then_to, else_to, loc } => {
+                let taken = match (get(regs, *lhs), get(regs, *rhs)) {
+                    (Value::Int(a), Value::Int(b)) => int_compare(*op, *a, *b),
+                    (a, b) => {
+                        let v = ops::compare(*op, a, b).map_err(|e| e.at(*loc))?;
+                        release(regs, &[*lhs, *rhs]);
+                        v.truthy()
+                    }
+                };
+                return Ok(Flow::Jump(if taken { *then_to } else { *else_to }));
+            }
             Op::Branch { cond, then_to, else_to } => {
                 let target = if take(regs, *cond).truthy() { then_to } else { else_to };
                 return Ok(Flow::Jump(*target));
@@ -359,6 +385,16 @@ fn with_caught<R>(v: &Value, f: impl FnOnce(&Exception) -> R) -> R {
             _ => f(&Exception::thrown(v.clone(), Loc::default())),
         },
         _ => f(&Exception::thrown(v.clone(), Loc::default())),
+    }
+}
+
+fn instance_class(v: &Value) -> Option<ClassId> {
+    match v {
+        Value::Obj(o) => match &**o {
+            Obj::Instance(i) => Some(i.class),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
