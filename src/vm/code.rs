@@ -15,6 +15,8 @@ type R = u32;
 /// out of the register instead of copying it, so a temporary never keeps a box alive
 /// (and `fini` runs as soon as the program drops its last real reference).
 pub const MOVE: u32 = 1 << 31;
+/// Set on an operand that names an entry of the function's constant table, not a register.
+pub const CONST: u32 = 1 << 30;
 
 pub enum Op {
     Const { dst: R, value: Value },
@@ -54,6 +56,7 @@ pub enum Op {
 pub struct VmFunction {
     pub regs: u32,
     pub ops: Vec<Op>,
+    pub consts: Vec<Value>,
     /// `(first op, last op + 1, handler op)` for every block that has a handler.
     handlers: Vec<(u32, u32, u32)>,
 }
@@ -137,39 +140,63 @@ fn fused_compare(b: &mir::Block, temps: &[bool]) -> Option<(Cmp, R, R, Loc)> {
 
 fn compile_function(f: &mir::Function) -> VmFunction {
     let temps = temporaries(f);
-    let u = |r: u32| if temps[r as usize] { r | MOVE } else { r };
-    let fusions: Vec<_> = f.blocks.iter().map(|b| fused_compare(b, &temps)).collect();
-    let mut starts = Vec::with_capacity(f.blocks.len());
-    let mut pc = 0u32;
-    for (b, fused) in f.blocks.iter().zip(&fusions) {
-        starts.push(pc);
-        pc += b.insts.len() as u32 + 1 - fused.is_some() as u32;
-    }
-    let mut ops = Vec::with_capacity(pc as usize);
-    let mut handlers = Vec::new();
-    for (b, fused) in f.blocks.iter().zip(fusions) {
-        let start = ops.len() as u32;
-        let insts = if fused.is_some() { &b.insts[..b.insts.len() - 1] } else { &b.insts[..] };
-        ops.extend(insts.iter().map(|i| compile_inst(i, &u)));
-        ops.push(match &b.term {
-            Terminator::Branch { then_to, else_to, .. } if fused.is_some() => {
-                let (op, lhs, rhs, loc) = fused.unwrap_or_else(|| unreachable!());
-                let (then_to, else_to) = (starts[*then_to as usize], starts[*else_to as usize]);
-                Op::CmpBranch { op, lhs: u(lhs), rhs: u(rhs), then_to, else_to, loc }
+    // A constant read once becomes an operand of its reader: no op, no register write.
+    let mut consts = Vec::new();
+    let mut folded: Vec<Option<u32>> = vec![None; f.regs as usize];
+    for inst in f.blocks.iter().flat_map(|b| &b.insts) {
+        if let Inst::Const { dst, value } = inst {
+            if temps[*dst as usize] {
+                folded[*dst as usize] = Some(CONST | consts.len() as u32);
+                consts.push(constant(value));
             }
-            Terminator::Jump(t) => Op::Jump(starts[*t as usize]),
-            Terminator::Branch { cond, then_to, else_to } => {
-                Op::Branch { cond: *cond, then_to: starts[*then_to as usize], else_to: starts[*else_to as usize] }
-            }
-            Terminator::Return(r) => Op::Return(*r),
-            Terminator::Throw { src, loc } => Op::Throw { src: *src, loc: *loc },
-            Terminator::Rethrow { exc } => Op::Rethrow { exc: *exc },
-        });
-        if let Some(h) = b.handler {
-            handlers.push((start, ops.len() as u32, starts[h as usize]));
         }
     }
-    VmFunction { regs: f.regs, ops, handlers }
+    let u = |r: u32| folded[r as usize].unwrap_or(if temps[r as usize] { r | MOVE } else { r });
+
+    // Jump targets are block ids until every block's start is known.
+    let mut ops = Vec::new();
+    let mut starts = Vec::with_capacity(f.blocks.len());
+    let mut handlers = Vec::new();
+    for b in &f.blocks {
+        let start = ops.len() as u32;
+        starts.push(start);
+        let fused = fused_compare(b, &temps);
+        let insts = if fused.is_some() { &b.insts[..b.insts.len() - 1] } else { &b.insts[..] };
+        for inst in insts {
+            if !matches!(inst, Inst::Const { dst, .. } if folded[*dst as usize].is_some()) {
+                ops.push(compile_inst(inst, &u));
+            }
+        }
+        ops.push(match (&b.term, fused) {
+            (Terminator::Branch { then_to, else_to, .. }, Some((op, lhs, rhs, loc))) => {
+                Op::CmpBranch { op, lhs: u(lhs), rhs: u(rhs), then_to: *then_to, else_to: *else_to, loc }
+            }
+            (Terminator::Jump(t), _) => Op::Jump(*t),
+            (Terminator::Branch { cond, then_to, else_to }, _) => {
+                Op::Branch { cond: u(*cond), then_to: *then_to, else_to: *else_to }
+            }
+            (Terminator::Return(r), _) => Op::Return(u(*r)),
+            (Terminator::Throw { src, loc }, _) => Op::Throw { src: u(*src), loc: *loc },
+            (Terminator::Rethrow { exc }, _) => Op::Rethrow { exc: u(*exc) },
+        });
+        if let Some(h) = b.handler {
+            handlers.push((start, ops.len() as u32, h));
+        }
+    }
+    for op in &mut ops {
+        match op {
+            Op::Jump(t) => *t = starts[*t as usize],
+            Op::Branch { then_to, else_to, .. } | Op::CmpBranch { then_to, else_to, .. } => {
+                *then_to = starts[*then_to as usize];
+                *else_to = starts[*else_to as usize];
+            }
+            _ => {}
+        }
+    }
+    for h in &mut handlers {
+        h.2 = starts[h.2 as usize];
+    }
+    VmFunction { regs: f.regs, ops, consts, handlers }
 }
 
 fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32) -> Op {

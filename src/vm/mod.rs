@@ -13,7 +13,7 @@
 mod code;
 
 use crate::mir::Module;
-use code::{Code, Op, MOVE};
+use code::{Code, Op, CONST, MOVE};
 use nyash_runtime::builtins::{dispatch, new_builtin, Dispatch};
 use nyash_runtime::class::{self, ClassId};
 use nyash_runtime::error::{catch_value, Exception, RtResult};
@@ -152,7 +152,7 @@ impl Vm {
         loop {
             let op = &f.ops[pc];
             pc += 1;
-            let error = match self.step(op, regs, &mut caught) {
+            let error = match self.step(op, &mut Frame { regs, consts: &f.consts }, &mut caught) {
                 Ok(Flow::Next) => continue,
                 Ok(Flow::Jump(target)) => {
                     pc = target as usize;
@@ -173,12 +173,12 @@ impl Vm {
 
     /// Execute one instruction.
     #[inline(always)]
-    fn step(&self, op: &Op, regs: &mut [Value], caught: &mut Option<Exception>) -> RtResult<Flow> {
+    fn step(&self, op: &Op, fr: &mut Frame, caught: &mut Option<Exception>) -> RtResult<Flow> {
         match op {
-            Op::Const { dst, value } => regs[*dst as usize] = value.clone(),
-            Op::Move { dst, src } => regs[*dst as usize] = take(regs, *src),
+            Op::Const { dst, value } => fr.regs[*dst as usize] = value.clone(),
+            Op::Move { dst, src } => fr.regs[*dst as usize] = fr.take(*src),
             Op::Arith { dst, op, lhs, rhs, loc } => {
-                let v = match (get(regs, *lhs), get(regs, *rhs)) {
+                let v = match (fr.get(*lhs), fr.get(*rhs)) {
                     (Value::Int(a), Value::Int(b)) => match op {
                         Arith::Add => Value::Int(a.wrapping_add(*b)),
                         Arith::Sub => Value::Int(a.wrapping_sub(*b)),
@@ -187,49 +187,49 @@ impl Vm {
                     },
                     (a, b) => {
                         let v = ops::arith(*op, a, b).map_err(|e| e.at(*loc))?;
-                        release(regs, &[*lhs, *rhs]);
+                        fr.release(&[*lhs, *rhs]);
                         v
                     }
                 };
-                regs[*dst as usize] = v;
+                fr.regs[*dst as usize] = v;
             }
             Op::Cmp { dst, op, lhs, rhs, loc } => {
-                let v = match (get(regs, *lhs), get(regs, *rhs)) {
+                let v = match (fr.get(*lhs), fr.get(*rhs)) {
                     (Value::Int(a), Value::Int(b)) => Value::Bool(int_compare(*op, *a, *b)),
                     (a, b) => {
                         let v = ops::compare(*op, a, b).map_err(|e| e.at(*loc))?;
-                        release(regs, &[*lhs, *rhs]);
+                        fr.release(&[*lhs, *rhs]);
                         v
                     }
                 };
-                regs[*dst as usize] = v;
+                fr.regs[*dst as usize] = v;
             }
-            Op::Neg { dst, src, loc } => regs[*dst as usize] = ops::negate(get(regs, *src)).map_err(|e| e.at(*loc))?,
-            Op::Not { dst, src } => regs[*dst as usize] = Value::Bool(!take(regs, *src).truthy()),
-            Op::Truthy { dst, src } => regs[*dst as usize] = Value::Bool(take(regs, *src).truthy()),
+            Op::Neg { dst, src, loc } => fr.regs[*dst as usize] = ops::negate(fr.get(*src)).map_err(|e| e.at(*loc))?,
+            Op::Not { dst, src } => fr.regs[*dst as usize] = Value::Bool(!fr.take(*src).truthy()),
+            Op::Truthy { dst, src } => fr.regs[*dst as usize] = Value::Bool(fr.take(*src).truthy()),
             Op::Call { dst, func, args, loc } => {
                 let result = self.enter(*func, |frame| {
                     for (slot, a) in frame.iter_mut().zip(args.iter()) {
-                        *slot = take(regs, *a);
+                        *slot = fr.take(*a);
                     }
                 });
-                regs[*dst as usize] = result.map_err(|e| e.at(*loc))?;
+                fr.regs[*dst as usize] = result.map_err(|e| e.at(*loc))?;
             }
             Op::BoxCall { dst, recv, method, args, loc, cache } => {
                 let (cached_class, cached_func) = cache.get();
-                if instance_class(get(regs, *recv)) == Some(cached_class) {
-                    let me = take(regs, *recv);
+                if instance_class(fr.get(*recv)) == Some(cached_class) {
+                    let me = fr.take(*recv);
                     let result = self.enter(cached_func, |frame| {
                         frame[0] = me;
                         for (slot, a) in frame[1..].iter_mut().zip(args.iter()) {
-                            *slot = take(regs, *a);
+                            *slot = fr.take(*a);
                         }
                     });
-                    regs[*dst as usize] = result.map_err(|e| e.at(*loc))?;
+                    fr.regs[*dst as usize] = result.map_err(|e| e.at(*loc))?;
                     return Ok(Flow::Next);
                 }
-                let recv = take(regs, *recv);
-                let argv: Vec<Value> = args.iter().map(|a| take(regs, *a)).collect();
+                let recv = fr.take(*recv);
+                let argv: Vec<Value> = args.iter().map(|a| fr.take(*a)).collect();
                 let result = match dispatch(&recv, *method, &argv).map_err(|e| e.at(*loc))? {
                     Dispatch::Done(v) => v,
                     Dispatch::User(func) => {
@@ -242,20 +242,20 @@ impl Vm {
                         self.call(func, &full).map_err(|e| e.at(*loc))?
                     }
                 };
-                regs[*dst as usize] = result;
+                fr.regs[*dst as usize] = result;
             }
             Op::NewBuiltin { dst, name, args, loc } => {
-                let argv: Vec<Value> = args.iter().map(|a| take(regs, *a)).collect();
+                let argv: Vec<Value> = args.iter().map(|a| fr.take(*a)).collect();
                 let made = new_builtin(name, &argv)
                     .unwrap_or_else(|| Err(Exception::runtime(format!("unknown box `{name}`"))));
-                regs[*dst as usize] = made.map_err(|e| e.at(*loc))?;
+                fr.regs[*dst as usize] = made.map_err(|e| e.at(*loc))?;
             }
             Op::Alloc { dst, class } => {
-                regs[*dst as usize] = new_obj(Obj::Instance(Instance::new(self.classes[*class as usize])))
+                fr.regs[*dst as usize] = new_obj(Obj::Instance(Instance::new(self.classes[*class as usize])))
             }
             Op::SetInner { obj, src } => {
-                let value = take(regs, *src);
-                if let Value::Obj(o) = &take(regs, *obj) {
+                let value = fr.take(*src);
+                if let Value::Obj(o) = &fr.take(*obj) {
                     if let Obj::Instance(inst) = &**o {
                         let old = inst.inner.replace(value);
                         drop(old);
@@ -263,70 +263,70 @@ impl Vm {
                 }
             }
             Op::GetField { dst, obj, field, via_me, loc } => {
-                let obj = take(regs, *obj);
-                regs[*dst as usize] = get_field(&obj, *field, *via_me).map_err(|e| e.at(*loc))?
+                let obj = fr.take(*obj);
+                fr.regs[*dst as usize] = get_field(&obj, *field, *via_me).map_err(|e| e.at(*loc))?
             }
             Op::SetField { obj, field, src, via_me, loc } => {
-                let (obj, value) = (take(regs, *obj), take(regs, *src));
+                let (obj, value) = (fr.take(*obj), fr.take(*src));
                 set_field(&obj, *field, value, *via_me).map_err(|e| e.at(*loc))?
             }
-            Op::GetGlobal { dst, global } => regs[*dst as usize] = self.globals.borrow()[*global as usize].clone(),
+            Op::GetGlobal { dst, global } => fr.regs[*dst as usize] = self.globals.borrow()[*global as usize].clone(),
             Op::SetGlobal { global, src } => {
-                let new = take(regs, *src);
+                let new = fr.take(*src);
                 let old = std::mem::replace(&mut self.globals.borrow_mut()[*global as usize], new);
                 drop(old);
             }
-            Op::Singleton { dst, class, loc } => regs[*dst as usize] = self.singleton(*class, *loc)?,
+            Op::Singleton { dst, class, loc } => fr.regs[*dst as usize] = self.singleton(*class, *loc)?,
             Op::Print { src, loc } => {
-                let value = take(regs, *src);
+                let value = fr.take(*src);
                 let mut s = ops::display(&value).map_err(|e| e.at(*loc))?;
                 s.push('\n');
                 nyash_runtime::io::write_stdout(&s);
             }
             Op::Catch { dst } => {
                 let e = caught.take().unwrap_or_else(|| Exception::runtime("catch without an exception"));
-                regs[*dst as usize] = new_obj(Obj::Caught(e));
+                fr.regs[*dst as usize] = new_obj(Obj::Caught(e));
             }
-            Op::CatchValue { dst, exc } => regs[*dst as usize] = with_caught(&take(regs, *exc), catch_value),
+            Op::CatchValue { dst, exc } => fr.regs[*dst as usize] = with_caught(&fr.take(*exc), catch_value),
             Op::IsA { dst, exc, class } => {
                 let target = self.classes[*class as usize];
-                let is = with_caught(&take(regs, *exc), |e| Value::Bool(instance_of(&e.value, target)));
-                regs[*dst as usize] = is;
+                let is = with_caught(&fr.take(*exc), |e| Value::Bool(instance_of(&e.value, target)));
+                fr.regs[*dst as usize] = is;
             }
-            Op::MakeFuture { dst, src } => regs[*dst as usize] = new_obj(Obj::Future(Ok(take(regs, *src)))),
+            Op::MakeFuture { dst, src } => fr.regs[*dst as usize] = new_obj(Obj::Future(Ok(fr.take(*src)))),
             Op::FailedFuture { dst, exc } => {
-                let e = caught_exception(&take(regs, *exc));
-                regs[*dst as usize] = new_obj(Obj::Future(Err(e)));
+                let e = caught_exception(&fr.take(*exc));
+                fr.regs[*dst as usize] = new_obj(Obj::Future(Err(e)));
             }
             Op::Await { dst, src, loc } => {
-                let v = match take(regs, *src) {
+                let v = match fr.take(*src) {
                     Value::Obj(o) => match &*o {
                         Obj::Future(result) => result.clone().map_err(|e| e.at(*loc))?,
                         _ => Value::Obj(o.clone()),
                     },
                     other => other,
                 };
-                regs[*dst as usize] = v;
+                fr.regs[*dst as usize] = v;
             }
             Op::Jump(target) => return Ok(Flow::Jump(*target)),
             Op::CmpBranch { op, lhs, rhs, then_to, else_to, loc } => {
-                let taken = match (get(regs, *lhs), get(regs, *rhs)) {
+                let taken = match (fr.get(*lhs), fr.get(*rhs)) {
                     (Value::Int(a), Value::Int(b)) => int_compare(*op, *a, *b),
                     (a, b) => {
                         let v = ops::compare(*op, a, b).map_err(|e| e.at(*loc))?;
-                        release(regs, &[*lhs, *rhs]);
+                        fr.release(&[*lhs, *rhs]);
                         v.truthy()
                     }
                 };
                 return Ok(Flow::Jump(if taken { *then_to } else { *else_to }));
             }
             Op::Branch { cond, then_to, else_to } => {
-                let target = if take(regs, *cond).truthy() { then_to } else { else_to };
+                let target = if fr.take(*cond).truthy() { then_to } else { else_to };
                 return Ok(Flow::Jump(*target));
             }
-            Op::Return(r) => return Ok(Flow::Return(std::mem::take(&mut regs[(*r & !MOVE) as usize]))),
-            Op::Throw { src, loc } => return Err(Exception::thrown(take(regs, *src), *loc)),
-            Op::Rethrow { exc } => return Err(caught_exception(&take(regs, *exc))),
+            Op::Return(r) => return Ok(Flow::Return(fr.take(*r))),
+            Op::Throw { src, loc } => return Err(Exception::thrown(fr.take(*src), *loc)),
+            Op::Rethrow { exc } => return Err(caught_exception(&fr.take(*exc))),
         }
         Ok(Flow::Next)
     }
@@ -338,27 +338,39 @@ enum Flow {
     Return(Value),
 }
 
-/// Read an operand by reference.
-#[inline(always)]
-fn get(regs: &[Value], r: u32) -> &Value {
-    &regs[(r & !MOVE) as usize]
+/// A running function's registers and constants, read through operands.
+struct Frame<'a> {
+    regs: &'a mut [Value],
+    consts: &'a [Value],
 }
 
-/// Read an operand as an owned value: moved out if this is the temporary's last use.
-#[inline(always)]
-fn take(regs: &mut [Value], r: u32) -> Value {
-    if r & MOVE != 0 {
-        std::mem::take(&mut regs[(r & !MOVE) as usize])
-    } else {
-        regs[r as usize].clone()
+impl Frame<'_> {
+    /// Read an operand by reference.
+    #[inline(always)]
+    fn get(&self, r: u32) -> &Value {
+        if r & CONST != 0 {
+            &self.consts[(r & !CONST) as usize]
+        } else {
+            &self.regs[(r & !MOVE) as usize]
+        }
     }
-}
 
-/// Release temporaries that an instruction read by reference.
-fn release(regs: &mut [Value], operands: &[u32]) {
-    for &r in operands {
+    /// Read an operand as an owned value: moved out if this is the temporary's last use.
+    #[inline(always)]
+    fn take(&mut self, r: u32) -> Value {
         if r & MOVE != 0 {
-            regs[(r & !MOVE) as usize] = Value::Void;
+            std::mem::take(&mut self.regs[(r & !MOVE) as usize])
+        } else {
+            self.get(r).clone()
+        }
+    }
+
+    /// Release temporaries that an instruction read by reference.
+    fn release(&mut self, operands: &[u32]) {
+        for &r in operands {
+            if r & MOVE != 0 {
+                self.regs[(r & !MOVE) as usize] = Value::Void;
+            }
         }
     }
 }
