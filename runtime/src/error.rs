@@ -13,11 +13,23 @@ pub struct Loc {
     pub col: u32,
 }
 
+/// An exception in flight. Boxed, so that `Result<Value, Exception>` stays two words and
+/// the success path of every runtime call pays nothing for the error case.
 #[derive(Clone)]
-pub struct Exception {
+pub struct Exception(Box<Thrown>);
+
+#[derive(Clone)]
+pub struct Thrown {
     /// The thrown value: an ErrorBox for runtime errors, anything for `throw`.
     pub value: Value,
     pub loc: Loc,
+}
+
+impl std::ops::Deref for Exception {
+    type Target = Thrown;
+    fn deref(&self) -> &Thrown {
+        &self.0
+    }
 }
 
 pub type RtResult<T = Value> = Result<T, Exception>;
@@ -25,17 +37,17 @@ pub type RtResult<T = Value> = Result<T, Exception>;
 impl Exception {
     pub fn runtime(message: impl Into<String>) -> Exception {
         let value = new_obj(Obj::Error(ErrorBox { message: message.into(), is_runtime: true }));
-        Exception { value, loc: Loc::default() }
+        Exception::thrown(value, Loc::default())
     }
 
     pub fn thrown(value: Value, loc: Loc) -> Exception {
-        Exception { value, loc }
+        Exception(Box::new(Thrown { value, loc }))
     }
 
     /// Give the exception a location unless it already has one.
     pub fn at(mut self, loc: Loc) -> Exception {
-        if self.loc.line == 0 {
-            self.loc = loc;
+        if self.0.loc.line == 0 {
+            self.0.loc = loc;
         }
         self
     }
