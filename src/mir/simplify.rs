@@ -65,7 +65,10 @@ fn merge_straight_lines(f: &mut Function) {
             if n == b || preds[n] != 1 || f.blocks[n].handler != f.blocks[b].handler {
                 break;
             }
-            let absorbed = std::mem::replace(&mut f.blocks[n], Block { insts: vec![], term: Terminator::Jump(next), handler: None });
+            let absorbed = std::mem::replace(
+                &mut f.blocks[n],
+                Block { insts: vec![], term: Terminator::Jump(next), handler: None },
+            );
             preds[n] = 0;
             f.blocks[b].insts.extend(absorbed.insts);
             f.blocks[b].term = absorbed.term;

@@ -19,38 +19,149 @@ pub const MOVE: u32 = 1 << 31;
 pub const CONST: u32 = 1 << 30;
 
 pub enum Op {
-    Const { dst: R, value: Value },
-    Move { dst: R, src: R },
-    Arith { dst: R, op: Arith, lhs: R, rhs: R, loc: Loc },
-    Cmp { dst: R, op: Cmp, lhs: R, rhs: R, loc: Loc },
-    Neg { dst: R, src: R, loc: Loc },
-    Not { dst: R, src: R },
-    Truthy { dst: R, src: R },
-    Call { dst: R, func: u32, args: Box<[R]>, loc: Loc },
+    Const {
+        dst: R,
+        value: Value,
+    },
+    Move {
+        dst: R,
+        src: R,
+    },
+    Arith {
+        dst: R,
+        op: Arith,
+        lhs: R,
+        rhs: R,
+        loc: Loc,
+    },
+    Cmp {
+        dst: R,
+        op: Cmp,
+        lhs: R,
+        rhs: R,
+        loc: Loc,
+    },
+    Neg {
+        dst: R,
+        src: R,
+        loc: Loc,
+    },
+    Not {
+        dst: R,
+        src: R,
+    },
+    Truthy {
+        dst: R,
+        src: R,
+    },
+    Call {
+        dst: R,
+        func: u32,
+        args: Box<[R]>,
+        loc: Loc,
+    },
     /// `cache` remembers the last user box seen here and the method it resolved to.
-    BoxCall { dst: R, recv: R, method: Sym, args: Box<[R]>, loc: Loc, cache: Cell<(ClassId, u32)> },
-    NewBuiltin { dst: R, name: Box<str>, args: Box<[R]>, loc: Loc },
-    Alloc { dst: R, class: u32 },
-    SetInner { obj: R, src: R },
-    GetField { dst: R, obj: R, field: Sym, via_me: bool, loc: Loc },
-    SetField { obj: R, field: Sym, src: R, via_me: bool, loc: Loc },
-    GetGlobal { dst: R, global: u32 },
-    SetGlobal { global: u32, src: R },
-    Singleton { dst: R, class: u32, loc: Loc },
-    Print { src: R, loc: Loc },
-    Catch { dst: R },
-    CatchValue { dst: R, exc: R },
-    IsA { dst: R, exc: R, class: u32 },
-    MakeFuture { dst: R, src: R },
-    FailedFuture { dst: R, exc: R },
-    Await { dst: R, src: R, loc: Loc },
+    BoxCall {
+        dst: R,
+        recv: R,
+        method: Sym,
+        args: Box<[R]>,
+        loc: Loc,
+        cache: Cell<(ClassId, u32)>,
+    },
+    NewBuiltin {
+        dst: R,
+        name: Box<str>,
+        args: Box<[R]>,
+        loc: Loc,
+    },
+    Alloc {
+        dst: R,
+        class: u32,
+    },
+    SetInner {
+        obj: R,
+        src: R,
+    },
+    GetField {
+        dst: R,
+        obj: R,
+        field: Sym,
+        via_me: bool,
+        loc: Loc,
+    },
+    SetField {
+        obj: R,
+        field: Sym,
+        src: R,
+        via_me: bool,
+        loc: Loc,
+    },
+    GetGlobal {
+        dst: R,
+        global: u32,
+    },
+    SetGlobal {
+        global: u32,
+        src: R,
+    },
+    Singleton {
+        dst: R,
+        class: u32,
+        loc: Loc,
+    },
+    Print {
+        src: R,
+        loc: Loc,
+    },
+    Catch {
+        dst: R,
+    },
+    CatchValue {
+        dst: R,
+        exc: R,
+    },
+    IsA {
+        dst: R,
+        exc: R,
+        class: u32,
+    },
+    MakeFuture {
+        dst: R,
+        src: R,
+    },
+    FailedFuture {
+        dst: R,
+        exc: R,
+    },
+    Await {
+        dst: R,
+        src: R,
+        loc: Loc,
+    },
     Jump(u32),
-    Branch { cond: R, then_to: u32, else_to: u32 },
+    Branch {
+        cond: R,
+        then_to: u32,
+        else_to: u32,
+    },
     /// A comparison whose only use is the branch after it.
-    CmpBranch { op: Cmp, lhs: R, rhs: R, then_to: u32, else_to: u32, loc: Loc },
+    CmpBranch {
+        op: Cmp,
+        lhs: R,
+        rhs: R,
+        then_to: u32,
+        else_to: u32,
+        loc: Loc,
+    },
     Return(R),
-    Throw { src: R, loc: Loc },
-    Rethrow { exc: R },
+    Throw {
+        src: R,
+        loc: Loc,
+    },
+    Rethrow {
+        exc: R,
+    },
 }
 
 pub struct VmFunction {
@@ -75,7 +186,12 @@ pub struct Code {
 }
 
 impl Code {
+    /// Translate a module. The VM indexes registers without bounds checks, so only a
+    /// verified module may be translated: a failure here is a compiler bug.
     pub fn compile(module: &Module) -> Code {
+        if let Err(e) = mir::verify::verify(module) {
+            panic!("MIR failed verification: {e}");
+        }
         Code {
             functions: module.functions.iter().map(compile_function).collect(),
             static_inits: module.boxes.iter().map(|b| b.static_init).collect(),

@@ -33,7 +33,8 @@ pub struct Vm {
     classes: Vec<ClassId>,
     globals: RefCell<Vec<Value>>,
     singletons: RefCell<Vec<Option<Value>>>,
-    frames: RefCell<Vec<Vec<Value>>>,
+    /// Spare register frames of each function, already the right size and all void.
+    frames: Vec<RefCell<Vec<Box<[Value]>>>>,
     depth: Cell<u32>,
 }
 
@@ -82,7 +83,7 @@ pub fn run(module: &Module) -> i32 {
         classes,
         globals: RefCell::new(vec![Value::Void; module.globals.len()]),
         singletons: RefCell::new(vec![None; module.boxes.len()]),
-        frames: RefCell::new(Vec::new()),
+        frames: module.functions.iter().map(|_| RefCell::new(Vec::new())).collect(),
         depth: Cell::new(0),
     });
     hooks::install(Rc::new(Invoker(vm.clone())));
@@ -123,12 +124,14 @@ impl Vm {
         }
         self.depth.set(depth + 1);
         let f = &self.code.functions[func as usize];
-        let mut regs = self.frames.borrow_mut().pop().unwrap_or_default();
-        regs.resize_with(f.regs as usize, || Value::Void);
+        let spare = self.frames[func as usize].borrow_mut().pop();
+        let mut regs = spare.unwrap_or_else(|| vec![Value::Void; f.regs as usize].into_boxed_slice());
         fill(&mut regs);
         let result = self.execute(func, &mut regs);
-        regs.clear();
-        self.frames.borrow_mut().push(regs);
+        for r in regs.iter_mut() {
+            *r = Value::Void;
+        }
+        self.frames[func as usize].borrow_mut().push(regs);
         self.depth.set(depth);
         result
     }
@@ -145,21 +148,92 @@ impl Vm {
         Ok(me)
     }
 
+    /// The interpreter loop. Hot instructions are handled inline; the rest go to
+    /// [`Vm::step_cold`]. An error leaves the inner loop with the exception, which goes to
+    /// the handler of the failing op's block, if any, else to the caller.
     fn execute(&self, func: u32, regs: &mut [Value]) -> RtResult {
         let f = &self.code.functions[func as usize];
+        let mut fr = Frame { regs, consts: &f.consts };
         let mut pc = 0usize;
         let mut caught: Option<Exception> = None;
         loop {
-            let op = &f.ops[pc];
-            pc += 1;
-            let error = match self.step(op, &mut Frame { regs, consts: &f.consts }, &mut caught) {
-                Ok(Flow::Next) => continue,
-                Ok(Flow::Jump(target)) => {
-                    pc = target as usize;
-                    continue;
+            let error = 'run: loop {
+                let op = &f.ops[pc];
+                pc += 1;
+                macro_rules! tri {
+                    ($result:expr, $loc:expr) => {
+                        match $result {
+                            Ok(v) => v,
+                            Err(e) => break 'run e.at(*$loc),
+                        }
+                    };
                 }
-                Ok(Flow::Return(v)) => return Ok(v),
-                Err(e) => e,
+                match op {
+                    Op::Const { dst, value } => fr.set(*dst, value.clone()),
+                    Op::Move { dst, src } => {
+                        let v = fr.take(*src);
+                        fr.set(*dst, v)
+                    }
+                    Op::Arith { dst, op, lhs, rhs, loc } => {
+                        let v = match (fr.get(*lhs), fr.get(*rhs)) {
+                            (Value::Int(a), Value::Int(b)) => match op {
+                                Arith::Add => Value::Int(a.wrapping_add(*b)),
+                                Arith::Sub => Value::Int(a.wrapping_sub(*b)),
+                                Arith::Mul => Value::Int(a.wrapping_mul(*b)),
+                                _ => tri!(ops::int_arith(*op, *a, *b), loc),
+                            },
+                            (a, b) => {
+                                let v = tri!(ops::arith(*op, a, b), loc);
+                                fr.release(&[*lhs, *rhs]);
+                                v
+                            }
+                        };
+                        fr.set(*dst, v);
+                    }
+                    Op::CmpBranch { op, lhs, rhs, then_to, else_to, loc } => {
+                        let taken = match (fr.get(*lhs), fr.get(*rhs)) {
+                            (Value::Int(a), Value::Int(b)) => int_compare(*op, *a, *b),
+                            (a, b) => {
+                                let v = tri!(ops::compare(*op, a, b), loc);
+                                fr.release(&[*lhs, *rhs]);
+                                v.truthy()
+                            }
+                        };
+                        pc = if taken { *then_to } else { *else_to } as usize;
+                    }
+                    Op::Branch { cond, then_to, else_to } => {
+                        pc = if fr.take(*cond).truthy() { *then_to } else { *else_to } as usize;
+                    }
+                    Op::Jump(target) => pc = *target as usize,
+                    Op::Return(r) => return Ok(fr.take(*r)),
+                    Op::Call { dst, func, args, loc } => {
+                        let result = self.enter(*func, |frame| {
+                            for (slot, a) in frame.iter_mut().zip(args.iter()) {
+                                *slot = fr.take(*a);
+                            }
+                        });
+                        fr.set(*dst, tri!(result, loc));
+                    }
+                    Op::BoxCall { dst, recv, args, loc, cache, .. }
+                        if instance_class(fr.get(*recv)) == Some(cache.get().0) =>
+                    {
+                        let me = fr.take(*recv);
+                        let result = self.enter(cache.get().1, |frame| {
+                            frame[0] = me;
+                            for (slot, a) in frame[1..].iter_mut().zip(args.iter()) {
+                                *slot = fr.take(*a);
+                            }
+                        });
+                        fr.set(*dst, tri!(result, loc));
+                    }
+                    Op::Throw { src, loc } => break 'run Exception::thrown(fr.take(*src), *loc),
+                    Op::Rethrow { exc } => break 'run caught_exception(&fr.take(*exc)),
+                    _ => {
+                        if let Err(e) = self.step_cold(op, &mut fr, &mut caught) {
+                            break 'run e;
+                        }
+                    }
+                }
             };
             match f.handler_at(pc - 1) {
                 Some(handler) => {
@@ -171,28 +245,11 @@ impl Vm {
         }
     }
 
-    /// Execute one instruction.
-    #[inline(always)]
-    fn step(&self, op: &Op, fr: &mut Frame, caught: &mut Option<Exception>) -> RtResult<Flow> {
+    /// Instructions that are not worth a place in the hot loop: none of them transfers
+    /// control.
+    #[inline(never)]
+    fn step_cold(&self, op: &Op, fr: &mut Frame, caught: &mut Option<Exception>) -> RtResult<()> {
         match op {
-            Op::Const { dst, value } => fr.regs[*dst as usize] = value.clone(),
-            Op::Move { dst, src } => fr.regs[*dst as usize] = fr.take(*src),
-            Op::Arith { dst, op, lhs, rhs, loc } => {
-                let v = match (fr.get(*lhs), fr.get(*rhs)) {
-                    (Value::Int(a), Value::Int(b)) => match op {
-                        Arith::Add => Value::Int(a.wrapping_add(*b)),
-                        Arith::Sub => Value::Int(a.wrapping_sub(*b)),
-                        Arith::Mul => Value::Int(a.wrapping_mul(*b)),
-                        _ => ops::int_arith(*op, *a, *b).map_err(|e| e.at(*loc))?,
-                    },
-                    (a, b) => {
-                        let v = ops::arith(*op, a, b).map_err(|e| e.at(*loc))?;
-                        fr.release(&[*lhs, *rhs]);
-                        v
-                    }
-                };
-                fr.regs[*dst as usize] = v;
-            }
             Op::Cmp { dst, op, lhs, rhs, loc } => {
                 let v = match (fr.get(*lhs), fr.get(*rhs)) {
                     (Value::Int(a), Value::Int(b)) => Value::Bool(int_compare(*op, *a, *b)),
@@ -202,32 +259,21 @@ impl Vm {
                         v
                     }
                 };
-                fr.regs[*dst as usize] = v;
+                fr.set(*dst, v);
             }
-            Op::Neg { dst, src, loc } => fr.regs[*dst as usize] = ops::negate(fr.get(*src)).map_err(|e| e.at(*loc))?,
-            Op::Not { dst, src } => fr.regs[*dst as usize] = Value::Bool(!fr.take(*src).truthy()),
-            Op::Truthy { dst, src } => fr.regs[*dst as usize] = Value::Bool(fr.take(*src).truthy()),
-            Op::Call { dst, func, args, loc } => {
-                let result = self.enter(*func, |frame| {
-                    for (slot, a) in frame.iter_mut().zip(args.iter()) {
-                        *slot = fr.take(*a);
-                    }
-                });
-                fr.regs[*dst as usize] = result.map_err(|e| e.at(*loc))?;
+            Op::Neg { dst, src, loc } => {
+                let v = ops::negate(fr.get(*src)).map_err(|e| e.at(*loc))?;
+                fr.set(*dst, v)
+            }
+            Op::Not { dst, src } => {
+                let v = Value::Bool(!fr.take(*src).truthy());
+                fr.set(*dst, v)
+            }
+            Op::Truthy { dst, src } => {
+                let v = Value::Bool(fr.take(*src).truthy());
+                fr.set(*dst, v)
             }
             Op::BoxCall { dst, recv, method, args, loc, cache } => {
-                let (cached_class, cached_func) = cache.get();
-                if instance_class(fr.get(*recv)) == Some(cached_class) {
-                    let me = fr.take(*recv);
-                    let result = self.enter(cached_func, |frame| {
-                        frame[0] = me;
-                        for (slot, a) in frame[1..].iter_mut().zip(args.iter()) {
-                            *slot = fr.take(*a);
-                        }
-                    });
-                    fr.regs[*dst as usize] = result.map_err(|e| e.at(*loc))?;
-                    return Ok(Flow::Next);
-                }
                 let recv = fr.take(*recv);
                 let argv: Vec<Value> = args.iter().map(|a| fr.take(*a)).collect();
                 let result = match dispatch(&recv, *method, &argv).map_err(|e| e.at(*loc))? {
@@ -242,16 +288,16 @@ impl Vm {
                         self.call(func, &full).map_err(|e| e.at(*loc))?
                     }
                 };
-                fr.regs[*dst as usize] = result;
+                fr.set(*dst, result);
             }
             Op::NewBuiltin { dst, name, args, loc } => {
                 let argv: Vec<Value> = args.iter().map(|a| fr.take(*a)).collect();
                 let made = new_builtin(name, &argv)
                     .unwrap_or_else(|| Err(Exception::runtime(format!("unknown box `{name}`"))));
-                fr.regs[*dst as usize] = made.map_err(|e| e.at(*loc))?;
+                fr.set(*dst, made.map_err(|e| e.at(*loc))?);
             }
             Op::Alloc { dst, class } => {
-                fr.regs[*dst as usize] = new_obj(Obj::Instance(Instance::new(self.classes[*class as usize])))
+                fr.set(*dst, new_obj(Obj::Instance(Instance::new(self.classes[*class as usize]))))
             }
             Op::SetInner { obj, src } => {
                 let value = fr.take(*src);
@@ -264,19 +310,19 @@ impl Vm {
             }
             Op::GetField { dst, obj, field, via_me, loc } => {
                 let obj = fr.take(*obj);
-                fr.regs[*dst as usize] = get_field(&obj, *field, *via_me).map_err(|e| e.at(*loc))?
+                fr.set(*dst, get_field(&obj, *field, *via_me).map_err(|e| e.at(*loc))?);
             }
             Op::SetField { obj, field, src, via_me, loc } => {
                 let (obj, value) = (fr.take(*obj), fr.take(*src));
                 set_field(&obj, *field, value, *via_me).map_err(|e| e.at(*loc))?
             }
-            Op::GetGlobal { dst, global } => fr.regs[*dst as usize] = self.globals.borrow()[*global as usize].clone(),
+            Op::GetGlobal { dst, global } => fr.set(*dst, self.globals.borrow()[*global as usize].clone()),
             Op::SetGlobal { global, src } => {
                 let new = fr.take(*src);
                 let old = std::mem::replace(&mut self.globals.borrow_mut()[*global as usize], new);
                 drop(old);
             }
-            Op::Singleton { dst, class, loc } => fr.regs[*dst as usize] = self.singleton(*class, *loc)?,
+            Op::Singleton { dst, class, loc } => fr.set(*dst, self.singleton(*class, *loc)?),
             Op::Print { src, loc } => {
                 let value = fr.take(*src);
                 let mut s = ops::display(&value).map_err(|e| e.at(*loc))?;
@@ -285,18 +331,24 @@ impl Vm {
             }
             Op::Catch { dst } => {
                 let e = caught.take().unwrap_or_else(|| Exception::runtime("catch without an exception"));
-                fr.regs[*dst as usize] = new_obj(Obj::Caught(e));
+                fr.set(*dst, new_obj(Obj::Caught(e)));
             }
-            Op::CatchValue { dst, exc } => fr.regs[*dst as usize] = with_caught(&fr.take(*exc), catch_value),
+            Op::CatchValue { dst, exc } => {
+                let v = with_caught(&fr.take(*exc), catch_value);
+                fr.set(*dst, v)
+            }
             Op::IsA { dst, exc, class } => {
                 let target = self.classes[*class as usize];
                 let is = with_caught(&fr.take(*exc), |e| Value::Bool(instance_of(&e.value, target)));
-                fr.regs[*dst as usize] = is;
+                fr.set(*dst, is);
             }
-            Op::MakeFuture { dst, src } => fr.regs[*dst as usize] = new_obj(Obj::Future(Ok(fr.take(*src)))),
+            Op::MakeFuture { dst, src } => {
+                let v = new_obj(Obj::Future(Ok(fr.take(*src))));
+                fr.set(*dst, v)
+            }
             Op::FailedFuture { dst, exc } => {
                 let e = caught_exception(&fr.take(*exc));
-                fr.regs[*dst as usize] = new_obj(Obj::Future(Err(e)));
+                fr.set(*dst, new_obj(Obj::Future(Err(e))));
             }
             Op::Await { dst, src, loc } => {
                 let v = match fr.take(*src) {
@@ -306,36 +358,21 @@ impl Vm {
                     },
                     other => other,
                 };
-                fr.regs[*dst as usize] = v;
+                fr.set(*dst, v);
             }
-            Op::Jump(target) => return Ok(Flow::Jump(*target)),
-            Op::CmpBranch { op, lhs, rhs, then_to, else_to, loc } => {
-                let taken = match (fr.get(*lhs), fr.get(*rhs)) {
-                    (Value::Int(a), Value::Int(b)) => int_compare(*op, *a, *b),
-                    (a, b) => {
-                        let v = ops::compare(*op, a, b).map_err(|e| e.at(*loc))?;
-                        fr.release(&[*lhs, *rhs]);
-                        v.truthy()
-                    }
-                };
-                return Ok(Flow::Jump(if taken { *then_to } else { *else_to }));
-            }
-            Op::Branch { cond, then_to, else_to } => {
-                let target = if fr.take(*cond).truthy() { then_to } else { else_to };
-                return Ok(Flow::Jump(*target));
-            }
-            Op::Return(r) => return Ok(Flow::Return(fr.take(*r))),
-            Op::Throw { src, loc } => return Err(Exception::thrown(fr.take(*src), *loc)),
-            Op::Rethrow { exc } => return Err(caught_exception(&fr.take(*exc))),
+            Op::Const { .. }
+            | Op::Move { .. }
+            | Op::Arith { .. }
+            | Op::Call { .. }
+            | Op::CmpBranch { .. }
+            | Op::Branch { .. }
+            | Op::Jump(_)
+            | Op::Return(_)
+            | Op::Throw { .. }
+            | Op::Rethrow { .. } => unreachable!("handled by the interpreter loop"),
         }
-        Ok(Flow::Next)
+        Ok(())
     }
-}
-
-enum Flow {
-    Next,
-    Jump(u32),
-    Return(Value),
 }
 
 /// A running function's registers and constants, read through operands.
@@ -344,22 +381,37 @@ struct Frame<'a> {
     consts: &'a [Value],
 }
 
+// SAFETY (every `get_unchecked` below): `Code::compile` only translates modules that
+// pass `mir::verify`, so every register operand is below the function's register count,
+// which is the length of its frame; constant operands index the table built with them.
 impl Frame<'_> {
     /// Read an operand by reference.
     #[inline(always)]
     fn get(&self, r: u32) -> &Value {
-        if r & CONST != 0 {
-            &self.consts[(r & !CONST) as usize]
-        } else {
-            &self.regs[(r & !MOVE) as usize]
+        unsafe {
+            if r & CONST != 0 {
+                self.consts.get_unchecked((r & !CONST) as usize)
+            } else {
+                self.regs.get_unchecked((r & !MOVE) as usize)
+            }
         }
+    }
+
+    #[inline(always)]
+    fn reg_mut(&mut self, r: u32) -> &mut Value {
+        unsafe { self.regs.get_unchecked_mut((r & !MOVE) as usize) }
+    }
+
+    #[inline(always)]
+    fn set(&mut self, dst: u32, value: Value) {
+        *self.reg_mut(dst) = value;
     }
 
     /// Read an operand as an owned value: moved out if this is the temporary's last use.
     #[inline(always)]
     fn take(&mut self, r: u32) -> Value {
         if r & MOVE != 0 {
-            std::mem::take(&mut self.regs[(r & !MOVE) as usize])
+            std::mem::take(self.reg_mut(r))
         } else {
             self.get(r).clone()
         }
@@ -369,7 +421,7 @@ impl Frame<'_> {
     fn release(&mut self, operands: &[u32]) {
         for &r in operands {
             if r & MOVE != 0 {
-                self.regs[(r & !MOVE) as usize] = Value::Void;
+                *self.reg_mut(r) = Value::Void;
             }
         }
     }
