@@ -492,8 +492,23 @@ impl<'a> FnLower<'a> {
             return;
         }
         let r = self.new_reg();
-        self.emit(Inst::Move { dst: r, src: value });
+        self.bind(r, value);
         self.locals.insert(name.to_string(), r);
+    }
+
+    /// `target = value` for a variable's register. When `value` is a temporary the last
+    /// instruction just computed, that instruction writes `target` directly instead.
+    fn bind(&mut self, target: Reg, value: Reg) {
+        let is_named = value < self.params || self.locals.values().any(|&r| r == value);
+        if !is_named {
+            if let Some(last) = self.blocks[self.current as usize].insts.last_mut() {
+                if let Some(dst) = last.dst_mut().filter(|d| **d == value) {
+                    *dst = target;
+                    return;
+                }
+            }
+        }
+        self.emit(Inst::Move { dst: target, src: value });
     }
 
     fn lookup(&self, name: &str) -> Option<Target> {
@@ -508,7 +523,7 @@ impl<'a> FnLower<'a> {
             ExprKind::Var(name) => {
                 let v = self.expr(value);
                 match self.lookup(name) {
-                    Some(Target::Local(r)) => self.emit(Inst::Move { dst: r, src: v }),
+                    Some(Target::Local(r)) => self.bind(r, v),
                     Some(Target::Global(g)) => self.emit(Inst::SetGlobal { global: g, src: v }),
                     None => self.error(
                         Diagnostic::error(target.span, format!("assignment to undeclared variable `{name}`"))

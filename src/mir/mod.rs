@@ -242,30 +242,32 @@ pub struct Module {
     pub entry: FuncId,
 }
 
-impl Inst {
-    /// The register written, if any.
-    pub fn dst(&self) -> Option<Reg> {
-        use Inst::*;
-        match self {
-            Const { dst, .. }
-            | Move { dst, .. }
-            | Binary { dst, .. }
-            | Unary { dst, .. }
-            | Call { dst, .. }
-            | BoxCall { dst, .. }
-            | NewBuiltin { dst, .. }
-            | Alloc { dst, .. }
-            | GetField { dst, .. }
-            | GetGlobal { dst, .. }
-            | Singleton { dst, .. }
-            | Catch { dst }
-            | CatchValue { dst, .. }
-            | IsA { dst, .. }
-            | MakeFuture { dst, .. }
-            | FailedFuture { dst, .. }
-            | Await { dst, .. } => Some(*dst),
-            SetInner { .. } | SetField { .. } | SetGlobal { .. } | Print { .. } => None,
+/// `Inst::dst` and `Inst::dst_mut` from one list of the instructions that write a register.
+macro_rules! dst_accessors {
+    (writes: $($w:ident),*; no_write: $($n:ident),*) => {
+        /// The register written, if any.
+        pub fn dst(&self) -> Option<Reg> {
+            match self {
+                $(Inst::$w { dst, .. } => Some(*dst),)*
+                $(Inst::$n { .. } => None,)*
+            }
         }
+
+        /// The register written, if any, for rewriting.
+        pub fn dst_mut(&mut self) -> Option<&mut Reg> {
+            match self {
+                $(Inst::$w { dst, .. } => Some(dst),)*
+                $(Inst::$n { .. } => None,)*
+            }
+        }
+    };
+}
+
+impl Inst {
+    dst_accessors! {
+        writes: Const, Move, Binary, Unary, Call, BoxCall, NewBuiltin, Alloc, GetField, GetGlobal, Singleton,
+            Catch, CatchValue, IsA, MakeFuture, FailedFuture, Await;
+        no_write: SetInner, SetField, SetGlobal, Print
     }
 
     /// The registers read.
