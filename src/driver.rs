@@ -22,17 +22,15 @@ pub fn compile(path: &Path) -> Result<Module, ()> {
     let mut sources = SourceMap::default();
     let mut diags = Vec::new();
     let items = load(path, &mut sources, &mut diags);
-    let result = if diags.is_empty() { mir::lower::lower_program(&items, &sources) } else { Err(diags) };
-    match result {
-        Ok(module) => {
-            debug_assert_eq!(mir::verify::verify(&module), Ok(()));
-            Ok(module)
-        }
-        Err(diags) => {
-            diag::emit(&diags, &sources);
-            Err(())
-        }
-    }
+    let module = if diags.is_empty() {
+        let (module, lowering) = mir::lower::lower_program(&items, &sources);
+        diags = lowering;
+        module
+    } else {
+        None
+    };
+    diag::emit(&diags, &sources);
+    module.ok_or(())
 }
 
 /// Load a file and everything it includes; parse errors go to `diags`.
@@ -144,10 +142,11 @@ fn syntax_diagnostic(span: Span, found: Option<String>, label: Option<&'static s
 
 /// Run a compiled module on the VM; the result is the exit status.
 pub fn run_vm(module: Module) -> i32 {
-    on_big_stack(move || crate::vm::run(&module))
+    crate::vm::run(&module)
 }
 
-/// Programs run on a thread whose stack fits the VM's recursion limit.
+/// The compiler and the programs it runs work on a thread whose stack fits the VM's
+/// recursion limit and the deepest nesting a source file may have.
 pub fn on_big_stack(f: impl FnOnce() -> i32 + Send + 'static) -> i32 {
     let thread = std::thread::Builder::new().stack_size(crate::vm::STACK_BYTES).spawn(f);
     match thread.map(|t| t.join()) {

@@ -47,7 +47,12 @@ enum RunWith {
 fn main() -> ExitCode {
     install_panic_hook();
     let cli = Cli::parse();
-    let status = match cli.command {
+    let status = driver::on_big_stack(move || execute(cli));
+    ExitCode::from(status as u8)
+}
+
+fn execute(cli: Cli) -> i32 {
+    match cli.command {
         Some(Command::Run { emit: RunWith::Vm, file }) => run(&file),
         Some(Command::Check { file }) => match driver::compile(&file) {
             Ok(_) => 0,
@@ -69,8 +74,7 @@ fn main() -> ExitCode {
                 }
             }
         }
-    };
-    ExitCode::from(status as u8)
+    }
 }
 
 fn run(file: &std::path::Path) -> i32 {

@@ -73,6 +73,7 @@ pub fn call_builtin(recv: &Value, method: &str, args: &[Value]) -> RtResult {
             Obj::Time(start) => time_method(start, &a),
             Obj::Random(state) => random_method(state, &a),
             Obj::File(path) => file_method(path, &a),
+            Obj::Json(doc) => json_method(doc, &a),
             Obj::Instance(_) | Obj::Future(_) | Obj::Caught(_) => match method {
                 "toString" => a.want(0).and_then(|_| Ok(Value::str(display(recv)?))),
                 _ => Err(a.unknown()),
@@ -531,6 +532,18 @@ fn file_method(path: &str, a: &Args) -> RtResult {
     }
 }
 
+fn json_method(doc: &RefCell<serde_json::Value>, a: &Args) -> RtResult {
+    use crate::json;
+    match a.method {
+        "get" => a.want(1).and_then(|_| json::get(doc, &a.args[0])),
+        "has" => a.want(1).and_then(|_| json::has(doc, &a.args[0])),
+        "set" => a.want(2).and_then(|_| json::set(doc, &a.args[0], &a.args[1])),
+        "keys" => a.want(0).map(|_| json::keys(doc)),
+        "stringify" | "toString" => a.want(0).map(|_| json::stringify(doc)),
+        _ => Err(a.unknown()),
+    }
+}
+
 /// `new Name(args)` for builtin boxes; `None` if `name` is not a builtin box.
 pub fn new_builtin(name: &str, args: &[Value]) -> Option<RtResult> {
     let a = Args { owner: name.to_string(), method: "birth", args };
@@ -564,6 +577,7 @@ pub fn new_builtin(name: &str, args: &[Value]) -> Option<RtResult> {
             _ => a.want(1).and_then(|_| Ok(Value::str(a.text(0)?))),
         },
         "NullBox" => a.want(0).map(|_| Value::Null),
+        "JSONBox" => a.want(1).and_then(|_| crate::json::parse(&a.text(0)?)),
         _ => return None,
     })
 }
@@ -584,4 +598,5 @@ pub const BUILTIN_BOXES: &[&str] = &[
     "BoolBox",
     "StringBox",
     "NullBox",
+    "JSONBox",
 ];

@@ -9,6 +9,7 @@ pub mod error;
 pub mod heap;
 pub mod hooks;
 pub mod io;
+pub mod json;
 pub mod map;
 pub mod object;
 pub mod ops;

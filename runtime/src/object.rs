@@ -24,6 +24,7 @@ pub enum Obj {
     Time(std::time::Instant),
     Random(Cell<u64>),
     File(String),
+    Json(RefCell<serde_json::Value>),
 }
 
 impl Obj {
@@ -41,6 +42,7 @@ impl Obj {
             Obj::Time(_) => "TimeBox",
             Obj::Random(_) => "RandomBox",
             Obj::File(_) => "FileBox",
+            Obj::Json(_) => "JSONBox",
         }
         .to_string()
     }

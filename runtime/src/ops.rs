@@ -120,6 +120,7 @@ fn write_display(v: &Value, out: &mut String) -> RtResult<()> {
                 out.push(')');
             }
             Obj::Caught(e) => write_display(&e.value, out)?,
+            Obj::Json(doc) => out.push_str(&doc.borrow().to_string()),
             other => {
                 out.push_str(&other.type_name());
                 out.push_str("()");

@@ -13,7 +13,9 @@ use crate::syntax::ast::{self, BinOp, Expr, ExprKind, Stmt, StmtKind};
 use crate::syntax::span::{SourceMap, Span};
 use rustc_hash::FxHashMap;
 
-pub fn lower_program(items: &[ast::Item], sources: &SourceMap) -> Result<Module, Vec<Diagnostic>> {
+/// Lower a whole program. Diagnostics come back in every case (warnings too); the module
+/// only when there is no error.
+pub fn lower_program(items: &[ast::Item], sources: &SourceMap) -> (Option<Module>, Vec<Diagnostic>) {
     let mut index = Index::build(items);
     let mut diags = std::mem::take(&mut index.diags);
     let entry_box = find_entry(&index, &mut diags);
@@ -69,12 +71,12 @@ pub fn lower_program(items: &[ast::Item], sources: &SourceMap) -> Result<Module,
         })
         .collect();
     if diags.iter().any(|d| !d.is_warning) {
-        return Err(diags);
+        return (None, diags);
     }
     let files = sources.files.iter().map(|f| f.name.clone()).collect();
     let mut module = Module { files, boxes, functions, globals: index.globals.clone(), entry: 0 };
     super::simplify::simplify(&mut module);
-    Ok(module)
+    (Some(module), diags)
 }
 
 /// `Main.main()` if there is a static box Main, else the only static box with `main()`.
@@ -184,7 +186,9 @@ impl<'a> FnLower<'a> {
         }
         for p in params {
             let r = l.new_reg();
-            l.locals.insert(p.name.clone(), r);
+            if l.locals.insert(p.name.clone(), r).is_some() {
+                l.error(Diagnostic::error(p.span, format!("parameter `{}` is declared twice", p.name)));
+            }
         }
         l.params = l.regs;
         l.current = l.new_block();
@@ -534,6 +538,13 @@ impl<'a> FnLower<'a> {
             }
             ExprKind::Field(recv, field) => {
                 let via_me = matches!(recv.kind, ExprKind::Me);
+                if !via_me && !self.index.boxes.iter().any(|b| b.fields.iter().any(|f| f.name == field.name)) {
+                    self.error(
+                        Diagnostic::warning(field.span, format!("no box declares a field `{}`", field.name))
+                            .label("added to this instance only, at run time")
+                            .help(format!("declare it with `init {{ {} }}` in the box", field.name)),
+                    );
+                }
                 let obj = self.expr(recv);
                 let src = self.expr(value);
                 let loc = self.loc(field.span);

@@ -1,0 +1,97 @@
+//! JSONBox: a parsed JSON document, read and edited by key.
+//!
+//! Values cross the boundary converted: JSON scalars become Nyash values, arrays become
+//! ArrayBoxes, objects become JSONBoxes (so `get` can be chained); going back, MapBoxes
+//! and JSONBoxes become objects and ArrayBoxes arrays.
+
+use crate::builtins::new_array;
+use crate::error::{err, RtResult};
+use crate::object::{new_obj, Obj};
+use crate::ops::display;
+use crate::value::Value;
+use serde_json::Value as Json;
+use std::cell::RefCell;
+
+pub fn parse(text: &str) -> RtResult {
+    match serde_json::from_str::<Json>(text) {
+        Ok(doc) => Ok(new_obj(Obj::Json(RefCell::new(doc)))),
+        Err(e) => err(format!("JSON parse error: {e}")),
+    }
+}
+
+pub fn to_nyash(j: &Json) -> Value {
+    match j {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => n.as_i64().map_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN)), Value::Int),
+        Json::String(s) => Value::str(s.as_str()),
+        Json::Array(items) => new_array(items.iter().map(to_nyash).collect()),
+        Json::Object(_) => new_obj(Obj::Json(RefCell::new(j.clone()))),
+    }
+}
+
+pub fn from_nyash(v: &Value) -> RtResult<Json> {
+    Ok(match v {
+        Value::Void | Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(n) => Json::from(*n),
+        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
+        Value::Str(s) => Json::String(s.as_str().to_string()),
+        Value::Obj(o) => match &**o {
+            Obj::Json(doc) => doc.borrow().clone(),
+            Obj::Array(items) => {
+                Json::Array(items.borrow().clone().iter().map(from_nyash).collect::<RtResult<Vec<_>>>()?)
+            }
+            Obj::Map(map) => {
+                let mut object = serde_json::Map::new();
+                for (k, val) in map.borrow().entries() {
+                    object.insert(display(&k)?, from_nyash(&val)?);
+                }
+                Json::Object(object)
+            }
+            _ => Json::String(display(v)?),
+        },
+    })
+}
+
+/// `doc[key]`: a member of an object, or an element of an array by index.
+fn member<'j>(doc: &'j Json, key: &Value) -> RtResult<Option<&'j Json>> {
+    Ok(match doc {
+        Json::Array(items) => match key {
+            Value::Int(i) if *i >= 0 => items.get(*i as usize),
+            _ => None,
+        },
+        _ => doc.get(display(key)?),
+    })
+}
+
+pub fn get(doc: &RefCell<Json>, key: &Value) -> RtResult {
+    Ok(member(&doc.borrow(), key)?.map_or(Value::Void, to_nyash))
+}
+
+pub fn has(doc: &RefCell<Json>, key: &Value) -> RtResult {
+    Ok(Value::Bool(member(&doc.borrow(), key)?.is_some()))
+}
+
+pub fn set(doc: &RefCell<Json>, key: &Value, value: &Value) -> RtResult {
+    let (key, value) = (display(key)?, from_nyash(value)?);
+    match &mut *doc.borrow_mut() {
+        Json::Object(object) => {
+            object.insert(key, value);
+            Ok(Value::Void)
+        }
+        _ => err("JSONBox.set: the document is not an object"),
+    }
+}
+
+pub fn keys(doc: &RefCell<Json>) -> Value {
+    let keys = match &*doc.borrow() {
+        Json::Object(object) => object.keys().map(|k| Value::str(k.as_str())).collect(),
+        _ => Vec::new(),
+    };
+    new_array(keys)
+}
+
+pub fn stringify(doc: &RefCell<Json>) -> Value {
+    Value::str(doc.borrow().to_string())
+}
