@@ -151,6 +151,10 @@ fn as_number(v: &Value) -> Option<f64> {
     }
 }
 
+/// Largest string a single operation may build: past it, an allocation failure would
+/// abort the program instead of raising an error.
+const MAX_STRING_BYTES: u64 = 1 << 31;
+
 /// The slow path of every arithmetic operator (the executors inline Integer op Integer).
 pub fn arith(op: Arith, a: &Value, b: &Value) -> RtResult {
     if let (Value::Int(x), Value::Int(y)) = (a, b) {
@@ -165,6 +169,10 @@ pub fn arith(op: Arith, a: &Value, b: &Value) -> RtResult {
         if let (Value::Str(s), Value::Int(n)) = (a, b) {
             if *n < 0 {
                 return err("Negative string repeat count");
+            }
+            let too_large = (*n as u64).checked_mul(s.as_str().len() as u64).is_none_or(|len| len > MAX_STRING_BYTES);
+            if too_large {
+                return err(format!("String repeat too large: {n} copies of {} bytes", s.as_str().len()));
             }
             return Ok(Value::str(s.as_str().repeat(*n as usize)));
         }
