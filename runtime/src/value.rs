@@ -74,6 +74,23 @@ impl Value {
         }
     }
 
+    /// Does this value hold a reference (so that overwriting it must release something)?
+    #[inline(always)]
+    pub fn is_heap(&self) -> bool {
+        matches!(self, Value::Str(_) | Value::Obj(_))
+    }
+
+    /// Overwrite a slot, skipping the release when the old value holds no reference.
+    #[inline(always)]
+    pub fn replace_in(slot: &mut Value, value: Value) {
+        if slot.is_heap() {
+            *slot = value;
+        } else {
+            // SAFETY: the old value owns nothing, so not dropping it leaks nothing.
+            unsafe { std::ptr::write(slot, value) }
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Str(s) => Some(s.as_str()),

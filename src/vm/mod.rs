@@ -129,7 +129,7 @@ impl Vm {
         fill(&mut regs);
         let result = self.execute(func, &mut regs);
         for r in regs.iter_mut() {
-            *r = Value::Void;
+            Value::replace_in(r, Value::Void);
         }
         self.frames[func as usize].borrow_mut().push(regs);
         self.depth.set(depth);
@@ -158,7 +158,10 @@ impl Vm {
         let mut caught: Option<Exception> = None;
         loop {
             let error = 'run: loop {
-                let op = &f.ops[pc];
+                // SAFETY: `pc` starts at 0 and then is either a jump target (a block start)
+                // or the op after a non-terminator; every block ends in a terminator, so
+                // `pc` never passes the end of `ops`.
+                let op = unsafe { f.ops.get_unchecked(pc) };
                 pc += 1;
                 macro_rules! tri {
                     ($result:expr, $loc:expr) => {
@@ -404,7 +407,7 @@ impl Frame<'_> {
 
     #[inline(always)]
     fn set(&mut self, dst: u32, value: Value) {
-        *self.reg_mut(dst) = value;
+        Value::replace_in(self.reg_mut(dst), value);
     }
 
     /// Read an operand as an owned value: moved out if this is the temporary's last use.
