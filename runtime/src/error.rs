@@ -105,3 +105,18 @@ pub fn exit_status(outcome: &RtResult) -> i32 {
 }
 
 pub const EXIT_RUNTIME_ERROR: i32 = 70;
+
+/// The exception a `catch` register holds (anything else is treated as thrown as is).
+pub fn caught_exception(v: &Value) -> Exception {
+    with_caught(v, |e| e.clone())
+}
+
+pub fn with_caught<R>(v: &Value, f: impl FnOnce(&Exception) -> R) -> R {
+    match v {
+        Value::Obj(o) => match &**o {
+            Obj::Caught(e) => f(e),
+            _ => f(&Exception::thrown(v.clone(), Loc::default())),
+        },
+        _ => f(&Exception::thrown(v.clone(), Loc::default())),
+    }
+}

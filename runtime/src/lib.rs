@@ -13,6 +13,7 @@ pub mod json;
 pub mod map;
 pub mod object;
 pub mod ops;
+pub mod program;
 pub mod value;
 
 pub use error::{Exception, Loc, RtResult};

@@ -1,6 +1,7 @@
 //! Heap boxes: every value that is not a number, bool, null, void or string.
 
 use crate::class::{self, ClassId};
+use crate::error::{Exception, RtResult};
 use crate::heap;
 use crate::map::NyMap;
 use crate::value::Value;
@@ -14,10 +15,10 @@ pub enum Obj {
     Error(ErrorBox),
     /// The outcome of a `nowait` call. Calls run to completion when started, so a future
     /// is always resolved; `await` returns the value or re-raises the error.
-    Future(Result<Value, crate::Exception>),
+    Future(Result<Value, Exception>),
     /// An exception caught by a handler, kept whole (with its location) so that `finally`
     /// can re-raise it unchanged.
-    Caught(crate::Exception),
+    Caught(Exception),
     Console,
     Math,
     Debug,
@@ -148,7 +149,7 @@ impl Drop for Instance {
 }
 
 /// Run `fini` explicitly (`obj.fini()`): at most once per instance.
-pub fn finalise_now(me: &Value) -> Result<Value, crate::Exception> {
+pub fn finalise_now(me: &Value) -> Result<Value, Exception> {
     let Value::Obj(o) = me else {
         return Ok(Value::Void);
     };
@@ -169,4 +170,82 @@ pub fn weak_slot(v: &Value) -> Slot {
         Value::Obj(o) => Slot::Weak(Rc::downgrade(o)),
         _ => Slot::Strong(v.clone()),
     }
+}
+
+pub fn instance_class(v: &Value) -> Option<crate::class::ClassId> {
+    match v {
+        Value::Obj(o) => match &**o {
+            Obj::Instance(i) => Some(i.class),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+pub fn instance_of(v: &Value, target: crate::class::ClassId) -> bool {
+    match v {
+        Value::Obj(o) => matches!(&**o, Obj::Instance(i) if crate::class::is_a(i.class, target)),
+        _ => false,
+    }
+}
+
+fn instance_of_value<'v>(v: &'v Value, field: u32) -> RtResult<&'v Instance> {
+    if let Value::Obj(o) = v {
+        if let Obj::Instance(inst) = &**o {
+            return Ok(inst);
+        }
+    }
+    Err(Exception::runtime(format!("Undefined field '{}' in {}", crate::class::sym_name(field), v.type_name())))
+}
+
+fn check_private(inst: &Instance, slot: u32, field: u32, via_me: bool) -> RtResult<()> {
+    let private = crate::class::with(inst.class, |c| c.fields[slot as usize].private);
+    if private && !via_me {
+        return Err(Exception::runtime(format!(
+            "Field '{}' of {} is private",
+            crate::class::sym_name(field),
+            crate::class::name(inst.class)
+        )));
+    }
+    Ok(())
+}
+
+pub fn get_field(obj: &Value, field: u32, via_me: bool) -> RtResult {
+    let inst = instance_of_value(obj, field)?;
+    if let Some(slot) = crate::class::with(inst.class, |c| c.field_index.get(&field).copied()) {
+        check_private(inst, slot, field, via_me)?;
+        return Ok(inst.slots.borrow()[slot as usize].get());
+    }
+    if let Some((_, v)) = inst.extra.borrow().iter().find(|(name, _)| *name == field) {
+        return Ok(v.clone());
+    }
+    Err(Exception::runtime(format!(
+        "Undefined field '{}' in {}",
+        crate::class::sym_name(field),
+        crate::class::name(inst.class)
+    )))
+}
+
+pub fn set_field(obj: &Value, field: u32, value: Value, via_me: bool) -> RtResult<()> {
+    let inst = instance_of_value(obj, field)?;
+    if let Some((slot, weak)) =
+        crate::class::with(inst.class, |c| c.field_index.get(&field).map(|&i| (i, c.fields[i as usize].weak)))
+    {
+        check_private(inst, slot, field, via_me)?;
+        let new = if weak { weak_slot(&value) } else { Slot::Strong(value) };
+        let old = std::mem::replace(&mut inst.slots.borrow_mut()[slot as usize], new);
+        drop(old);
+        return Ok(());
+    }
+    let mut extra = inst.extra.borrow_mut();
+    let old = match extra.iter_mut().find(|(name, _)| *name == field) {
+        Some((_, v)) => std::mem::replace(v, value),
+        None => {
+            extra.push((field, value));
+            Value::Void
+        }
+    };
+    drop(extra);
+    drop(old);
+    Ok(())
 }

@@ -182,7 +182,6 @@ impl VmFunction {
 
 pub struct Code {
     pub functions: Vec<VmFunction>,
-    pub static_inits: Vec<Option<u32>>,
 }
 
 impl Code {
@@ -192,10 +191,7 @@ impl Code {
         if let Err(e) = mir::verify::verify(module) {
             panic!("MIR failed verification: {e}");
         }
-        Code {
-            functions: module.functions.iter().map(compile_function).collect(),
-            static_inits: module.boxes.iter().map(|b| b.static_init).collect(),
-        }
+        Code { functions: module.functions.iter().map(compile_function).collect() }
     }
 }
 

@@ -15,27 +15,21 @@ mod code;
 use crate::mir::Module;
 use code::{Code, Op, CONST, MOVE};
 use nyash_runtime::builtins::{dispatch, new_builtin, Dispatch};
-use nyash_runtime::class::{self, ClassId};
-use nyash_runtime::error::{catch_value, Exception, RtResult};
-use nyash_runtime::object::{new_obj, weak_slot, Instance, Obj, Slot};
+use nyash_runtime::class;
+use nyash_runtime::error::{catch_value, caught_exception, with_caught, Exception, RtResult};
+use nyash_runtime::object::{get_field, instance_class, instance_of, new_obj, set_field, Instance, Obj};
 use nyash_runtime::ops::{self, Arith, Cmp};
-use nyash_runtime::{hooks, Loc, Value};
-use std::cell::{Cell, RefCell};
+use nyash_runtime::{hooks, program, Value};
+use std::cell::RefCell;
 use std::rc::Rc;
 
-/// Deepest call nesting before `Stack overflow` (LANGUAGE.md asks for at least 10,000).
-pub const MAX_DEPTH: u32 = 100_000;
-/// Stack of the thread programs run on: enough for MAX_DEPTH VM frames.
+/// Stack of the thread programs run on: enough for `program::MAX_DEPTH` VM frames.
 pub const STACK_BYTES: usize = 4 << 30;
 
 pub struct Vm {
     code: Code,
-    classes: Vec<ClassId>,
-    globals: RefCell<Vec<Value>>,
-    singletons: RefCell<Vec<Option<Value>>>,
     /// Spare register frames of each function, already the right size and all void.
     frames: Vec<RefCell<Vec<Box<[Value]>>>>,
-    depth: Cell<u32>,
 }
 
 struct Invoker(Rc<Vm>);
@@ -46,71 +40,49 @@ impl hooks::Invoker for Invoker {
     }
 }
 
-/// Register the module's boxes with the runtime, in MIR order.
-pub fn define_classes(module: &Module) -> Vec<ClassId> {
+/// Register the module's boxes and globals with the runtime. Boxes are registered in MIR
+/// order, so a MIR box id is also its runtime class id.
+pub fn load_program(module: &Module) {
     class::reset();
     nyash_runtime::error::set_files(module.files.clone());
-    module
-        .boxes
-        .iter()
-        .map(|b| {
-            class::define(class::ClassInfo {
-                name: b.name.clone(),
-                fields: b
-                    .fields
-                    .iter()
-                    .map(|f| class::FieldInfo { name: class::intern(&f.name), weak: f.weak, private: f.private })
-                    .collect(),
-                methods: b
-                    .methods
-                    .iter()
-                    .map(|m| (class::intern(&m.name), class::MethodRef { func: m.func, arity: m.arity }))
-                    .collect(),
-                ancestors: b.ancestors.clone(),
-                builtin_parent: b.builtin_parent.clone(),
-                fini: b.fini,
-                ..Default::default()
-            })
-        })
-        .collect()
+    for (id, b) in module.boxes.iter().enumerate() {
+        let class = class::define(class::ClassInfo {
+            name: b.name.clone(),
+            fields: b
+                .fields
+                .iter()
+                .map(|f| class::FieldInfo { name: class::intern(&f.name), weak: f.weak, private: f.private })
+                .collect(),
+            methods: b
+                .methods
+                .iter()
+                .map(|m| (class::intern(&m.name), class::MethodRef { func: m.func, arity: m.arity }))
+                .collect(),
+            ancestors: b.ancestors.clone(),
+            builtin_parent: b.builtin_parent.clone(),
+            fini: b.fini,
+            ..Default::default()
+        });
+        debug_assert_eq!(class as usize, id);
+    }
+    program::start(module.globals.len(), module.boxes.iter().map(|b| b.static_init).collect());
 }
 
 /// Run a module's entry function to completion; the result is the exit status.
 pub fn run(module: &Module) -> i32 {
-    let classes = define_classes(module);
+    load_program(module);
     let vm = Rc::new(Vm {
         code: Code::compile(module),
-        classes,
-        globals: RefCell::new(vec![Value::Void; module.globals.len()]),
-        singletons: RefCell::new(vec![None; module.boxes.len()]),
         frames: module.functions.iter().map(|_| RefCell::new(Vec::new())).collect(),
-        depth: Cell::new(0),
     });
     hooks::install(Rc::new(Invoker(vm.clone())));
     let outcome = vm.call(module.entry, &[]);
-    let status = nyash_runtime::error::exit_status(&outcome);
-    if outcome.is_ok() {
-        vm.release_globals();
-    } else {
-        // After an uncaught error nothing more runs: no `fini` output after the report.
-        std::mem::forget(std::mem::take(&mut *vm.globals.borrow_mut()));
-        std::mem::forget(std::mem::take(&mut *vm.singletons.borrow_mut()));
-    }
-    drop(outcome);
+    let status = program::finish(outcome);
     hooks::uninstall();
-    nyash_runtime::io::flush_stdout();
     status
 }
 
 impl Vm {
-    /// Program end: globals and singletons go away (running their `fini`), in order.
-    fn release_globals(&self) {
-        let globals = std::mem::take(&mut *self.globals.borrow_mut());
-        drop(globals);
-        let singletons = std::mem::take(&mut *self.singletons.borrow_mut());
-        drop(singletons);
-    }
-
     pub fn call(&self, func: u32, args: &[Value]) -> RtResult {
         self.enter(func, |frame| frame[..args.len()].clone_from_slice(args))
     }
@@ -118,11 +90,7 @@ impl Vm {
     /// Run `func` on a fresh frame whose parameters `fill` writes.
     #[inline(always)]
     fn enter(&self, func: u32, fill: impl FnOnce(&mut [Value])) -> RtResult {
-        let depth = self.depth.get();
-        if depth >= MAX_DEPTH {
-            return Err(Exception::runtime("Stack overflow: recursion too deep"));
-        }
-        self.depth.set(depth + 1);
+        program::enter_call()?;
         let f = &self.code.functions[func as usize];
         let spare = self.frames[func as usize].borrow_mut().pop();
         let mut regs = spare.unwrap_or_else(|| vec![Value::Void; f.regs as usize].into_boxed_slice());
@@ -132,20 +100,8 @@ impl Vm {
             Value::replace_in(r, Value::Void);
         }
         self.frames[func as usize].borrow_mut().push(regs);
-        self.depth.set(depth);
+        program::leave_call();
         result
-    }
-
-    fn singleton(&self, class: u32, loc: Loc) -> RtResult {
-        if let Some(v) = &self.singletons.borrow()[class as usize] {
-            return Ok(v.clone());
-        }
-        let me = new_obj(Obj::Instance(Instance::new(self.classes[class as usize])));
-        self.singletons.borrow_mut()[class as usize] = Some(me.clone());
-        if let Some(init) = self.code.static_inits[class as usize] {
-            self.call(init, &[me.clone()]).map_err(|e| e.at(loc))?;
-        }
-        Ok(me)
     }
 
     /// The interpreter loop. Hot instructions are handled inline; the rest go to
@@ -299,9 +255,7 @@ impl Vm {
                     .unwrap_or_else(|| Err(Exception::runtime(format!("unknown box `{name}`"))));
                 fr.set(*dst, made.map_err(|e| e.at(*loc))?);
             }
-            Op::Alloc { dst, class } => {
-                fr.set(*dst, new_obj(Obj::Instance(Instance::new(self.classes[*class as usize]))))
-            }
+            Op::Alloc { dst, class } => fr.set(*dst, new_obj(Obj::Instance(Instance::new(*class)))),
             Op::SetInner { obj, src } => {
                 let value = fr.take(*src);
                 if let Value::Obj(o) = &fr.take(*obj) {
@@ -319,13 +273,12 @@ impl Vm {
                 let (obj, value) = (fr.take(*obj), fr.take(*src));
                 set_field(&obj, *field, value, *via_me).map_err(|e| e.at(*loc))?
             }
-            Op::GetGlobal { dst, global } => fr.set(*dst, self.globals.borrow()[*global as usize].clone()),
+            Op::GetGlobal { dst, global } => fr.set(*dst, program::global(*global)),
             Op::SetGlobal { global, src } => {
                 let new = fr.take(*src);
-                let old = std::mem::replace(&mut self.globals.borrow_mut()[*global as usize], new);
-                drop(old);
+                program::set_global(*global, new);
             }
-            Op::Singleton { dst, class, loc } => fr.set(*dst, self.singleton(*class, *loc)?),
+            Op::Singleton { dst, class, loc } => fr.set(*dst, program::singleton(*class, *loc)?),
             Op::Print { src, loc } => {
                 let value = fr.take(*src);
                 let mut s = ops::display(&value).map_err(|e| e.at(*loc))?;
@@ -341,7 +294,7 @@ impl Vm {
                 fr.set(*dst, v)
             }
             Op::IsA { dst, exc, class } => {
-                let target = self.classes[*class as usize];
+                let target = *class;
                 let is = with_caught(&fr.take(*exc), |e| Value::Bool(instance_of(&e.value, target)));
                 fr.set(*dst, is);
             }
@@ -439,92 +392,4 @@ fn int_compare(op: Cmp, a: i64, b: i64) -> bool {
         Cmp::Gt => a > b,
         Cmp::Ge => a >= b,
     }
-}
-
-fn caught_exception(v: &Value) -> Exception {
-    with_caught(v, |e| e.clone())
-}
-
-fn with_caught<R>(v: &Value, f: impl FnOnce(&Exception) -> R) -> R {
-    match v {
-        Value::Obj(o) => match &**o {
-            Obj::Caught(e) => f(e),
-            _ => f(&Exception::thrown(v.clone(), Loc::default())),
-        },
-        _ => f(&Exception::thrown(v.clone(), Loc::default())),
-    }
-}
-
-fn instance_class(v: &Value) -> Option<ClassId> {
-    match v {
-        Value::Obj(o) => match &**o {
-            Obj::Instance(i) => Some(i.class),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn instance_of(v: &Value, target: ClassId) -> bool {
-    match v {
-        Value::Obj(o) => matches!(&**o, Obj::Instance(i) if class::is_a(i.class, target)),
-        _ => false,
-    }
-}
-
-fn instance_of_value<'v>(v: &'v Value, field: u32) -> RtResult<&'v Instance> {
-    if let Value::Obj(o) = v {
-        if let Obj::Instance(inst) = &**o {
-            return Ok(inst);
-        }
-    }
-    Err(Exception::runtime(format!("Undefined field '{}' in {}", class::sym_name(field), v.type_name())))
-}
-
-fn check_private(inst: &Instance, slot: u32, field: u32, via_me: bool) -> RtResult<()> {
-    let private = class::with(inst.class, |c| c.fields[slot as usize].private);
-    if private && !via_me {
-        return Err(Exception::runtime(format!(
-            "Field '{}' of {} is private",
-            class::sym_name(field),
-            class::name(inst.class)
-        )));
-    }
-    Ok(())
-}
-
-pub fn get_field(obj: &Value, field: u32, via_me: bool) -> RtResult {
-    let inst = instance_of_value(obj, field)?;
-    if let Some(slot) = class::with(inst.class, |c| c.field_index.get(&field).copied()) {
-        check_private(inst, slot, field, via_me)?;
-        return Ok(inst.slots.borrow()[slot as usize].get());
-    }
-    if let Some((_, v)) = inst.extra.borrow().iter().find(|(name, _)| *name == field) {
-        return Ok(v.clone());
-    }
-    Err(Exception::runtime(format!("Undefined field '{}' in {}", class::sym_name(field), class::name(inst.class))))
-}
-
-pub fn set_field(obj: &Value, field: u32, value: Value, via_me: bool) -> RtResult<()> {
-    let inst = instance_of_value(obj, field)?;
-    if let Some((slot, weak)) =
-        class::with(inst.class, |c| c.field_index.get(&field).map(|&i| (i, c.fields[i as usize].weak)))
-    {
-        check_private(inst, slot, field, via_me)?;
-        let new = if weak { weak_slot(&value) } else { Slot::Strong(value) };
-        let old = std::mem::replace(&mut inst.slots.borrow_mut()[slot as usize], new);
-        drop(old);
-        return Ok(());
-    }
-    let mut extra = inst.extra.borrow_mut();
-    let old = match extra.iter_mut().find(|(name, _)| *name == field) {
-        Some((_, v)) => std::mem::replace(v, value),
-        None => {
-            extra.push((field, value));
-            Value::Void
-        }
-    };
-    drop(extra);
-    drop(old);
-    Ok(())
 }

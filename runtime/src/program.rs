@@ -1,0 +1,93 @@
+//! Program-wide state that every backend shares: globals, static-box singletons and the
+//! call depth. VM frames and compiled frames of one program see the same values here.
+
+use crate::class::{ClassId, FuncId};
+use crate::error::{Exception, Loc, RtResult};
+use crate::object::{new_obj, Instance, Obj};
+use crate::value::Value;
+use std::cell::{Cell, RefCell};
+
+/// Deepest call nesting before `Stack overflow` (LANGUAGE.md asks for at least 10,000).
+pub const MAX_DEPTH: u32 = 100_000;
+
+#[derive(Default)]
+struct State {
+    globals: Vec<Value>,
+    singletons: Vec<Option<Value>>,
+    /// `static { }` of each box, by class id.
+    static_inits: Vec<Option<FuncId>>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Prepare a program's globals and static boxes (class ids index `static_inits`).
+pub fn start(globals: usize, static_inits: Vec<Option<FuncId>>) {
+    let singletons = vec![None; static_inits.len()];
+    let old = STATE.with(|s| s.replace(State { globals: vec![Value::Void; globals], singletons, static_inits }));
+    drop(old);
+    DEPTH.with(|d| d.set(0));
+}
+
+pub fn global(index: u32) -> Value {
+    STATE.with(|s| s.borrow().globals[index as usize].clone())
+}
+
+pub fn set_global(index: u32, value: Value) {
+    let old = STATE.with(|s| std::mem::replace(&mut s.borrow_mut().globals[index as usize], value));
+    drop(old);
+}
+
+/// The singleton of a static box, created (and its `static { }` run) on first use.
+pub fn singleton(class: ClassId, loc: Loc) -> RtResult {
+    if let Some(v) = STATE.with(|s| s.borrow().singletons[class as usize].clone()) {
+        return Ok(v);
+    }
+    let me = new_obj(Obj::Instance(Instance::new(class)));
+    let init = STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        s.singletons[class as usize] = Some(me.clone());
+        s.static_inits[class as usize]
+    });
+    if let Some(init) = init {
+        crate::hooks::call(init, &[me.clone()]).map_err(|e| e.at(loc))?;
+    }
+    Ok(me)
+}
+
+/// Count a call in; fails with `Stack overflow` past [`MAX_DEPTH`].
+#[inline]
+pub fn enter_call() -> RtResult<()> {
+    DEPTH.with(|d| {
+        let depth = d.get();
+        if depth >= MAX_DEPTH {
+            return Err(Exception::runtime("Stack overflow: recursion too deep"));
+        }
+        d.set(depth + 1);
+        Ok(())
+    })
+}
+
+#[inline]
+pub fn leave_call() {
+    DEPTH.with(|d| d.set(d.get() - 1));
+}
+
+/// End the program: report an uncaught error, release globals and singletons on a normal
+/// end (their `fini` runs; after an error nothing more runs), flush output, and return
+/// the exit status.
+pub fn finish(outcome: RtResult) -> i32 {
+    let status = crate::error::exit_status(&outcome);
+    let state = STATE.with(|s| s.take());
+    if outcome.is_ok() {
+        drop(state.globals);
+        drop(state.singletons);
+    } else {
+        std::mem::forget(state);
+    }
+    drop(outcome);
+    crate::io::flush_stdout();
+    status
+}
