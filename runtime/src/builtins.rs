@@ -44,6 +44,26 @@ pub fn dispatch(recv: &Value, method: Sym, args: &[Value]) -> RtResult<Dispatch>
     call_builtin(recv, &sym_name(method), args).map(Dispatch::Done)
 }
 
+/// A whole method call: dispatch, then run the user method if that is where it goes
+/// (`resolved` learns which, for callers that cache it).
+pub fn box_call(recv: Value, method: Sym, args: Vec<Value>, resolved: impl FnOnce(FuncId)) -> RtResult {
+    match dispatch(&recv, method, &args)? {
+        Dispatch::Done(v) => Ok(v),
+        Dispatch::User(func) => {
+            resolved(func);
+            let mut full = Vec::with_capacity(args.len() + 1);
+            full.push(recv);
+            full.extend(args);
+            crate::hooks::call(func, &full)
+        }
+    }
+}
+
+/// `new Name(args)` of a builtin box.
+pub fn construct(name: &str, args: &[Value]) -> RtResult {
+    new_builtin(name, args).unwrap_or_else(|| err(format!("unknown box `{name}`")))
+}
+
 pub fn unknown_method(method: &str, type_name: &str) -> Exception {
     Exception::runtime(format!("Unknown method '{method}' for {type_name}"))
 }

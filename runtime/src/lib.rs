@@ -3,6 +3,7 @@
 //! The VM links this crate as a Rust library; the JIT and native executables call the
 //! same functions. See `value.rs` for the value word every backend shares.
 
+pub mod abi;
 pub mod builtins;
 pub mod class;
 pub mod error;

@@ -249,3 +249,24 @@ pub fn set_field(obj: &Value, field: u32, value: Value, via_me: bool) -> RtResul
     drop(old);
     Ok(())
 }
+
+/// Set the inner builtin value of a box delegating to a builtin box.
+pub fn set_inner(obj: &Value, value: Value) {
+    if let Value::Obj(o) = obj {
+        if let Obj::Instance(inst) = &**o {
+            let old = inst.inner.replace(value);
+            drop(old);
+        }
+    }
+}
+
+/// `await v`: a future's value (or its error); any other value is its own result.
+pub fn await_value(v: &Value) -> RtResult {
+    match v {
+        Value::Obj(o) => match &**o {
+            Obj::Future(result) => result.clone(),
+            _ => Ok(v.clone()),
+        },
+        _ => Ok(v.clone()),
+    }
+}

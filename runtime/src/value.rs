@@ -117,6 +117,22 @@ mod tests {
         assert_eq!(words[1] as i64, -5);
     }
 
+    /// Compiled code reads these offsets directly (see the codegen's value access).
+    #[test]
+    fn payload_offsets() {
+        fn bytes(v: Value) -> [u8; 16] {
+            unsafe { std::mem::transmute(v) }
+        }
+        let t = bytes(Value::Bool(true));
+        assert_eq!((t[0], t[1]), (2, 1));
+        let f = bytes(Value::Float(1.5));
+        assert_eq!(f[0], 4);
+        assert_eq!(f64::from_le_bytes(f[8..16].try_into().unwrap()), 1.5);
+        // A zeroed slot is void: compiled frames start zeroed.
+        let zero: Value = unsafe { std::mem::zeroed() };
+        assert!(matches!(zero, Value::Void));
+    }
+
     #[test]
     fn float_forms() {
         assert_eq!(format_float(3.0), "3");

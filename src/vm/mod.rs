@@ -14,10 +14,12 @@ mod code;
 
 use crate::mir::Module;
 use code::{Code, Op, CONST, MOVE};
-use nyash_runtime::builtins::{dispatch, new_builtin, Dispatch};
+use nyash_runtime::builtins::{box_call, construct};
 use nyash_runtime::class;
 use nyash_runtime::error::{catch_value, caught_exception, with_caught, Exception, RtResult};
-use nyash_runtime::object::{get_field, instance_class, instance_of, new_obj, set_field, Instance, Obj};
+use nyash_runtime::object::{
+    await_value, get_field, instance_class, instance_of, new_obj, set_field, set_inner, Instance, Obj,
+};
 use nyash_runtime::ops::{self, Arith, Cmp};
 use nyash_runtime::{hooks, program, Value};
 use std::cell::RefCell;
@@ -235,35 +237,23 @@ impl Vm {
             Op::BoxCall { dst, recv, method, args, loc, cache } => {
                 let recv = fr.take(*recv);
                 let argv: Vec<Value> = args.iter().map(|a| fr.take(*a)).collect();
-                let result = match dispatch(&recv, *method, &argv).map_err(|e| e.at(*loc))? {
-                    Dispatch::Done(v) => v,
-                    Dispatch::User(func) => {
-                        if let Some(class) = instance_class(&recv) {
-                            cache.set((class, func));
-                        }
-                        let mut full = Vec::with_capacity(argv.len() + 1);
-                        full.push(recv);
-                        full.extend(argv);
-                        self.call(func, &full).map_err(|e| e.at(*loc))?
+                let class = instance_class(&recv);
+                let remember = |func| {
+                    if let Some(class) = class {
+                        cache.set((class, func));
                     }
                 };
+                let result = box_call(recv, *method, argv, remember).map_err(|e| e.at(*loc))?;
                 fr.set(*dst, result);
             }
             Op::NewBuiltin { dst, name, args, loc } => {
                 let argv: Vec<Value> = args.iter().map(|a| fr.take(*a)).collect();
-                let made = new_builtin(name, &argv)
-                    .unwrap_or_else(|| Err(Exception::runtime(format!("unknown box `{name}`"))));
-                fr.set(*dst, made.map_err(|e| e.at(*loc))?);
+                fr.set(*dst, construct(name, &argv).map_err(|e| e.at(*loc))?);
             }
             Op::Alloc { dst, class } => fr.set(*dst, new_obj(Obj::Instance(Instance::new(*class)))),
             Op::SetInner { obj, src } => {
                 let value = fr.take(*src);
-                if let Value::Obj(o) = &fr.take(*obj) {
-                    if let Obj::Instance(inst) = &**o {
-                        let old = inst.inner.replace(value);
-                        drop(old);
-                    }
-                }
+                set_inner(&fr.take(*obj), value);
             }
             Op::GetField { dst, obj, field, via_me, loc } => {
                 let obj = fr.take(*obj);
@@ -307,13 +297,7 @@ impl Vm {
                 fr.set(*dst, new_obj(Obj::Future(Err(e))));
             }
             Op::Await { dst, src, loc } => {
-                let v = match fr.take(*src) {
-                    Value::Obj(o) => match &*o {
-                        Obj::Future(result) => result.clone().map_err(|e| e.at(*loc))?,
-                        _ => Value::Obj(o.clone()),
-                    },
-                    other => other,
-                };
+                let v = await_value(&fr.take(*src)).map_err(|e| e.at(*loc))?;
                 fr.set(*dst, v);
             }
             Op::Const { .. }

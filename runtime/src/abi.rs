@@ -1,0 +1,284 @@
+//! The C ABI compiled code calls: one `extern "C"` function per operation that compiled
+//! code does not inline.
+//!
+//! Conventions:
+//! - values travel by pointer to their 16-byte slot (`*mut Value`);
+//! - a destination slot always holds a valid value (a fresh frame is all zero bytes, which
+//!   is void), and writing one releases what it held;
+//! - argument arrays are *consumed*: the callee takes each value over bit for bit, and the
+//!   caller treats the array as garbage afterwards;
+//! - a function that can fail returns a status, 0 for success and 1 for an exception, which
+//!   then waits in [`PENDING`] for a handler (`nyrt_catch`) or for the caller;
+//! - a source location travels as one `u64`, see [`pack_loc`].
+//!
+//! Every function here is `unsafe` to call with pointers that do not follow these rules.
+
+use crate::class::{FuncId, Sym};
+use crate::error::{catch_value, caught_exception, with_caught, Exception, Loc, RtResult};
+use crate::object::{instance_of, new_obj, Instance, Obj};
+use crate::ops::{self, Arith, Cmp};
+use crate::value::Value;
+use crate::{hooks, program};
+use std::cell::RefCell;
+
+pub const OK: u32 = 0;
+pub const RAISED: u32 = 1;
+
+thread_local! {
+    /// The exception raised by the last failing call, until a handler or a caller takes it.
+    static PENDING: RefCell<Option<Exception>> = const { RefCell::new(None) };
+}
+
+/// `file << 40 | line << 20 | col`, the location argument of every call that can fail.
+pub const fn pack_loc(loc: Loc) -> u64 {
+    (loc.file as u64) << 40 | ((loc.line as u64) & 0xf_ffff) << 20 | (loc.col as u64) & 0xf_ffff
+}
+
+fn unpack_loc(bits: u64) -> Loc {
+    Loc { file: (bits >> 40) as u32, line: ((bits >> 20) & 0xf_ffff) as u32, col: (bits & 0xf_ffff) as u32 }
+}
+
+/// Raise `e` for compiled code: park it and return the failure status.
+pub fn raise(e: Exception) -> u32 {
+    let old = PENDING.with(|p| p.replace(Some(e)));
+    drop(old);
+    RAISED
+}
+
+/// Take the exception a compiled function reported with [`RAISED`].
+pub fn take_pending() -> Exception {
+    PENDING.with(|p| p.take()).unwrap_or_else(|| Exception::runtime("compiled code reported a missing exception"))
+}
+
+/// Store an outcome: the value into `dst`, or the exception (located at `loc`) as pending.
+unsafe fn store(dst: *mut Value, outcome: RtResult, loc: u64) -> u32 {
+    match outcome {
+        Ok(v) => {
+            *dst = v;
+            OK
+        }
+        Err(e) => raise(e.at(unpack_loc(loc))),
+    }
+}
+
+/// Take over `n` values from a consumed argument array.
+unsafe fn take_args(args: *mut Value, n: u32) -> Vec<Value> {
+    (0..n as usize).map(|i| std::ptr::read(args.add(i))).collect()
+}
+
+/// Release a value and leave void in its slot.
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_release(slot: *mut Value) {
+    *slot = Value::Void;
+}
+
+/// Release every value of a frame (`n` slots).
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_release_frame(base: *mut Value, n: u32) {
+    for i in 0..n as usize {
+        std::ptr::drop_in_place(base.add(i));
+    }
+}
+
+/// Write a copy of `*src` into `dst`, whose old contents are *not* released (an argument
+/// slot).
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_clone_into(dst: *mut Value, src: *const Value) {
+    std::ptr::write(dst, (*src).clone());
+}
+
+/// `*dst = *src` for registers (the old value of `dst` is released).
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_copy(dst: *mut Value, src: *const Value) {
+    if dst as *const Value != src {
+        *dst = (*src).clone();
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_const_str(dst: *mut Value, text: *const u8, len: usize) {
+    let bytes = std::slice::from_raw_parts(text, len);
+    *dst = Value::str(String::from_utf8_lossy(bytes));
+}
+
+fn arith_op(op: u32) -> Arith {
+    [Arith::Add, Arith::Sub, Arith::Mul, Arith::Div, Arith::Mod][op as usize % 5]
+}
+
+fn cmp_op(op: u32) -> Cmp {
+    [Cmp::Eq, Cmp::Ne, Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge][op as usize % 6]
+}
+
+/// The operator numbers compiled code passes to `nyrt_arith` / `nyrt_compare`.
+pub fn arith_code(op: Arith) -> u32 {
+    op as u32
+}
+
+pub fn cmp_code(op: Cmp) -> u32 {
+    op as u32
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_arith(op: u32, a: *const Value, b: *const Value, dst: *mut Value, loc: u64) -> u32 {
+    store(dst, ops::arith(arith_op(op), &*a, &*b), loc)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_compare(op: u32, a: *const Value, b: *const Value, dst: *mut Value, loc: u64) -> u32 {
+    store(dst, ops::compare(cmp_op(op), &*a, &*b), loc)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_negate(src: *const Value, dst: *mut Value, loc: u64) -> u32 {
+    store(dst, ops::negate(&*src), loc)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_truthy(v: *const Value) -> u32 {
+    (*v).truthy() as u32
+}
+
+/// Call user function `func` (VM or compiled, whichever runs it now).
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_call(func: FuncId, args: *mut Value, n: u32, dst: *mut Value, loc: u64) -> u32 {
+    let args = take_args(args, n);
+    store(dst, hooks::call(func, &args), loc)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_boxcall(
+    recv: *const Value,
+    method: Sym,
+    args: *mut Value,
+    n: u32,
+    dst: *mut Value,
+    loc: u64,
+) -> u32 {
+    let args = take_args(args, n);
+    store(dst, crate::builtins::box_call((*recv).clone(), method, args, |_| {}), loc)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_new_builtin(
+    name: *const u8,
+    len: usize,
+    args: *mut Value,
+    n: u32,
+    dst: *mut Value,
+    loc: u64,
+) -> u32 {
+    let args = take_args(args, n);
+    let name = String::from_utf8_lossy(std::slice::from_raw_parts(name, len));
+    store(dst, crate::builtins::construct(&name, &args), loc)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_alloc(class: u32, dst: *mut Value) {
+    *dst = new_obj(Obj::Instance(Instance::new(class)));
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_set_inner(obj: *const Value, src: *const Value) {
+    crate::object::set_inner(&*obj, (*src).clone());
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_get_field(obj: *const Value, field: Sym, via_me: u32, dst: *mut Value, loc: u64) -> u32 {
+    store(dst, crate::object::get_field(&*obj, field, via_me != 0), loc)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_set_field(
+    obj: *const Value,
+    field: Sym,
+    src: *const Value,
+    via_me: u32,
+    loc: u64,
+) -> u32 {
+    match crate::object::set_field(&*obj, field, (*src).clone(), via_me != 0) {
+        Ok(()) => OK,
+        Err(e) => raise(e.at(unpack_loc(loc))),
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_get_global(index: u32, dst: *mut Value) {
+    *dst = program::global(index);
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_set_global(index: u32, src: *const Value) {
+    program::set_global(index, (*src).clone());
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_singleton(class: u32, dst: *mut Value, loc: u64) -> u32 {
+    store(dst, program::singleton(class, unpack_loc(loc)), loc)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_print(src: *const Value, loc: u64) -> u32 {
+    match ops::display(&*src) {
+        Ok(mut s) => {
+            s.push('\n');
+            crate::io::write_stdout(&s);
+            OK
+        }
+        Err(e) => raise(e.at(unpack_loc(loc))),
+    }
+}
+
+/// First instruction of a handler: the pending exception, kept whole.
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_catch(dst: *mut Value) {
+    *dst = new_obj(Obj::Caught(take_pending()));
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_catch_value(exc: *const Value, dst: *mut Value) {
+    *dst = with_caught(&*exc, catch_value);
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_isa(exc: *const Value, class: u32, dst: *mut Value) {
+    *dst = with_caught(&*exc, |e| Value::Bool(instance_of(&e.value, class)));
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_make_future(src: *const Value, dst: *mut Value) {
+    *dst = new_obj(Obj::Future(Ok((*src).clone())));
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_failed_future(exc: *const Value, dst: *mut Value) {
+    *dst = new_obj(Obj::Future(Err(caught_exception(&*exc))));
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_await(src: *const Value, dst: *mut Value, loc: u64) -> u32 {
+    store(dst, crate::object::await_value(&*src), loc)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_throw(src: *const Value, loc: u64) -> u32 {
+    raise(Exception::thrown((*src).clone(), unpack_loc(loc)))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_rethrow(exc: *const Value) -> u32 {
+    raise(caught_exception(&*exc))
+}
+
+/// Count a compiled call in (`Stack overflow` past the limit).
+#[no_mangle]
+pub extern "C" fn nyrt_enter() -> u32 {
+    match program::enter_call() {
+        Ok(()) => OK,
+        Err(e) => raise(e),
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn nyrt_leave() {
+    program::leave_call();
+}
