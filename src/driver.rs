@@ -140,9 +140,10 @@ fn syntax_diagnostic(span: Span, found: Option<String>, label: Option<&'static s
     }
 }
 
-/// Run a compiled module on the VM; the result is the exit status.
-pub fn run_vm(module: Module) -> i32 {
-    crate::vm::run(&module)
+/// Run a compiled module on the VM, with the JIT tier if asked; the result is the exit
+/// status.
+pub fn run(module: Module, jit: Option<crate::vm::JitOptions>) -> i32 {
+    crate::vm::run(&module, jit)
 }
 
 /// The compiler and the programs it runs work on a thread whose stack fits the VM's

@@ -1,6 +1,8 @@
 //! nyashc: the Nyash compiler. See docs/ARCHITECTURE.md for the code map.
+pub mod codegen;
 pub mod diag;
 pub mod driver;
+pub mod jit;
 pub mod mir;
 pub mod syntax;
 pub mod vm;

@@ -13,7 +13,8 @@ use std::process::Command;
 use std::sync::Mutex;
 
 /// Every backend runs every program; a new backend is one more entry here.
-const BACKENDS: &[&[&str]] = &[&["run", "--emit", "vm"]];
+const BACKENDS: &[&[&str]] =
+    &[&["run", "--emit", "vm"], &["run", "--emit", "jit", "--jit-threshold", "0"], &["run", "--emit", "jit"]];
 
 #[derive(Default, Debug)]
 struct Expect {

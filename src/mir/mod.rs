@@ -8,6 +8,7 @@
 //! location its error reports. The MIR knows nothing of how it is executed: the VM, the
 //! JIT and the object backend all start from this form. `docs/MIR.md` describes it.
 
+pub mod analysis;
 pub mod index;
 pub mod lower;
 pub mod print;

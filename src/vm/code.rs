@@ -165,6 +165,7 @@ pub enum Op {
 }
 
 pub struct VmFunction {
+    pub params: u32,
     pub regs: u32,
     pub ops: Vec<Op>,
     pub consts: Vec<Value>,
@@ -206,39 +207,6 @@ fn constant(c: &Const) -> Value {
     }
 }
 
-/// Registers written once and read once, later in the same block: the read is their
-/// last, so it may move the value out.
-fn temporaries(f: &mir::Function) -> Vec<bool> {
-    let n = f.regs as usize;
-    let (mut defs, mut uses) = (vec![0u32; n], vec![0u32; n]);
-    let (mut def_at, mut use_at) = (vec![(0usize, 0usize); n], vec![(0usize, 0usize); n]);
-    for (b, block) in f.blocks.iter().enumerate() {
-        for (i, inst) in block.insts.iter().enumerate() {
-            for u in inst.uses() {
-                uses[u as usize] += 1;
-                use_at[u as usize] = (b, i);
-            }
-            if let Some(d) = inst.dst() {
-                defs[d as usize] += 1;
-                def_at[d as usize] = (b, i);
-            }
-        }
-        for u in block.term.uses() {
-            uses[u as usize] += 1;
-            use_at[u as usize] = (b, block.insts.len());
-        }
-    }
-    (0..n)
-        .map(|r| {
-            r >= f.params as usize
-                && defs[r] == 1
-                && uses[r] == 1
-                && def_at[r].0 == use_at[r].0
-                && def_at[r].1 < use_at[r].1
-        })
-        .collect()
-}
-
 /// A block ending `%c = cmp ...; branch %c` where `%c` is a temporary: one op does both.
 fn fused_compare(b: &mir::Block, temps: &[bool]) -> Option<(Cmp, R, R, Loc)> {
     let Terminator::Branch { cond, .. } = &b.term else { return None };
@@ -251,7 +219,7 @@ fn fused_compare(b: &mir::Block, temps: &[bool]) -> Option<(Cmp, R, R, Loc)> {
 }
 
 fn compile_function(f: &mir::Function) -> VmFunction {
-    let temps = temporaries(f);
+    let temps = crate::mir::analysis::single_use_temporaries(f);
     // A constant read once becomes an operand of its reader: no op, no register write.
     let mut consts = Vec::new();
     let mut folded: Vec<Option<u32>> = vec![None; f.regs as usize];
@@ -308,7 +276,7 @@ fn compile_function(f: &mir::Function) -> VmFunction {
     for h in &mut handlers {
         h.2 = starts[h.2 as usize];
     }
-    VmFunction { regs: f.regs, ops, consts, handlers }
+    VmFunction { params: f.params, regs: f.regs, ops, consts, handlers }
 }
 
 fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32) -> Op {

@@ -12,8 +12,10 @@
 
 mod code;
 
+use crate::jit::{Jit, NativeFn};
 use crate::mir::Module;
 use code::{Code, Op, CONST, MOVE};
+use nyash_runtime::abi;
 use nyash_runtime::builtins::{box_call, construct};
 use nyash_runtime::class;
 use nyash_runtime::error::{catch_value, caught_exception, with_caught, Exception, RtResult};
@@ -22,7 +24,7 @@ use nyash_runtime::object::{
 };
 use nyash_runtime::ops::{self, Arith, Cmp};
 use nyash_runtime::{hooks, program, Value};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 /// Stack of the thread programs run on: enough for `program::MAX_DEPTH` VM frames.
@@ -32,6 +34,76 @@ pub struct Vm {
     code: Code,
     /// Spare register frames of each function, already the right size and all void.
     frames: Vec<RefCell<Vec<Box<[Value]>>>>,
+    /// The JIT tier, when the program runs with `--emit jit`.
+    tier: Option<Tier>,
+}
+
+/// How a program uses the JIT.
+#[derive(Clone, Copy, Debug)]
+pub struct JitOptions {
+    /// Calls plus loop back-edges after which a function is compiled; 0 compiles every
+    /// function before the program starts.
+    pub threshold: u32,
+    /// Report what was compiled, when and how fast, on stderr at the end.
+    pub stats: bool,
+}
+
+/// Tiering: functions start in the VM and move to machine code once hot. VM and compiled
+/// frames call each other freely, since both call through `Vm::enter`.
+struct Tier {
+    jit: RefCell<Jit>,
+    mir: Module,
+    native: Vec<Cell<Option<NativeFn>>>,
+    /// Calls and back-edges seen so far; `u32::MAX` once compiled (or failed to).
+    heat: Vec<Cell<u32>>,
+    options: JitOptions,
+}
+
+impl Tier {
+    fn new(mir: &Module, options: JitOptions) -> Result<Tier, String> {
+        Ok(Tier {
+            jit: RefCell::new(Jit::new(mir)?),
+            mir: mir.clone(),
+            native: mir.functions.iter().map(|_| Cell::new(None)).collect(),
+            heat: mir.functions.iter().map(|_| Cell::new(0)).collect(),
+            options,
+        })
+    }
+
+    /// Count a call or back-edge of `func`, compiling it once it passes the threshold.
+    fn heat_up(&self, func: u32) {
+        let heat = &self.heat[func as usize];
+        if heat.get() == u32::MAX {
+            return;
+        }
+        heat.set(heat.get() + 1);
+        if heat.get() > self.options.threshold {
+            self.compile(func);
+        }
+    }
+
+    fn compile(&self, func: u32) {
+        self.heat[func as usize].set(u32::MAX);
+        match self.jit.borrow_mut().compile(&self.mir, func) {
+            Ok(code) => self.native[func as usize].set(Some(code)),
+            Err(e) => {
+                if self.options.stats {
+                    eprintln!("jit: {} stays in the VM: {e}", self.mir.functions[func as usize].name);
+                }
+            }
+        }
+    }
+
+    fn report(&self) {
+        for c in &self.jit.borrow().log {
+            eprintln!(
+                "jit: compiled {} at {:.3} ms in {:.3} ms",
+                c.name,
+                c.at.as_secs_f64() * 1e3,
+                c.took.as_secs_f64() * 1e3
+            );
+        }
+    }
 }
 
 struct Invoker(Rc<Vm>);
@@ -71,15 +143,29 @@ pub fn load_program(module: &Module) {
 }
 
 /// Run a module's entry function to completion; the result is the exit status.
-pub fn run(module: &Module) -> i32 {
+pub fn run(module: &Module, jit: Option<JitOptions>) -> i32 {
     load_program(module);
+    let tier = match jit.map(|options| Tier::new(module, options)).transpose() {
+        Ok(tier) => tier,
+        Err(e) => {
+            eprintln!("error: the JIT is not available on this machine: {e}");
+            return program::finish(Ok(Value::Void)).max(2);
+        }
+    };
+    if let Some(t) = tier.as_ref().filter(|t| t.options.threshold == 0) {
+        (0..module.functions.len() as u32).for_each(|f| t.compile(f));
+    }
     let vm = Rc::new(Vm {
         code: Code::compile(module),
         frames: module.functions.iter().map(|_| RefCell::new(Vec::new())).collect(),
+        tier,
     });
     hooks::install(Rc::new(Invoker(vm.clone())));
     let outcome = vm.call(module.entry, &[]);
     let status = program::finish(outcome);
+    if let Some(t) = vm.tier.as_ref().filter(|t| t.options.stats) {
+        t.report();
+    }
     hooks::uninstall();
     status
 }
@@ -92,6 +178,14 @@ impl Vm {
     /// Run `func` on a fresh frame whose parameters `fill` writes.
     #[inline(always)]
     fn enter(&self, func: u32, fill: impl FnOnce(&mut [Value])) -> RtResult {
+        if let Some(tier) = &self.tier {
+            if tier.native[func as usize].get().is_none() {
+                tier.heat_up(func);
+            }
+            if let Some(code) = tier.native[func as usize].get() {
+                return self.run_native(code, func, fill);
+            }
+        }
         program::enter_call()?;
         let f = &self.code.functions[func as usize];
         let spare = self.frames[func as usize].borrow_mut().pop();
@@ -104,6 +198,27 @@ impl Vm {
         self.frames[func as usize].borrow_mut().push(regs);
         program::leave_call();
         result
+    }
+
+    /// Run compiled code; the parameters go over in a frame from the pool.
+    fn run_native(&self, code: NativeFn, func: u32, fill: impl FnOnce(&mut [Value])) -> RtResult {
+        let f = &self.code.functions[func as usize];
+        let spare = self.frames[func as usize].borrow_mut().pop();
+        let mut regs = spare.unwrap_or_else(|| vec![Value::Void; f.regs as usize].into_boxed_slice());
+        fill(&mut regs);
+        let mut out = Value::Void;
+        // SAFETY: `code` was compiled from this function's MIR, so it reads exactly its
+        // parameters from `regs` and writes one value to `out`.
+        let status = unsafe { code(regs.as_mut_ptr(), &mut out) };
+        for r in regs.iter_mut().take(f.params as usize) {
+            // SAFETY: the compiled function took these values over; they are not ours.
+            unsafe { std::ptr::write(r, Value::Void) };
+        }
+        self.frames[func as usize].borrow_mut().push(regs);
+        match status {
+            abi::OK => Ok(out),
+            _ => Err(abi::take_pending()),
+        }
     }
 
     /// The interpreter loop. Hot instructions are handled inline; the rest go to
@@ -165,7 +280,14 @@ impl Vm {
                     Op::Branch { cond, then_to, else_to } => {
                         pc = if fr.take(*cond).truthy() { *then_to } else { *else_to } as usize;
                     }
-                    Op::Jump(target) => pc = *target as usize,
+                    Op::Jump(target) => {
+                        if (*target as usize) < pc {
+                            if let Some(tier) = &self.tier {
+                                tier.heat_up(func);
+                            }
+                        }
+                        pc = *target as usize;
+                    }
                     Op::Return(r) => return Ok(fr.take(*r)),
                     Op::Call { dst, func, args, loc } => {
                         let result = self.enter(*func, |frame| {

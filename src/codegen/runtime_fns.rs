@@ -1,0 +1,85 @@
+//! The runtime functions compiled code imports: names, signatures and (for the JIT)
+//! addresses, from one table.
+
+use cranelift_codegen::ir::{types, AbiParam, Signature, Type};
+use cranelift_codegen::isa::CallConv;
+use cranelift_module::{FuncId, Linkage, Module, ModuleResult};
+use nyash_runtime::abi;
+
+/// Parameter and result kinds in the table: `p` pointer, `i` 32-bit integer, `l` 64-bit
+/// integer (locations, lengths).
+fn abi_type(code: char, ptr: Type) -> Type {
+    match code {
+        'p' => ptr,
+        'i' => types::I32,
+        _ => types::I64,
+    }
+}
+
+macro_rules! runtime_fns {
+    ($($field:ident = $symbol:ident: $params:literal -> $result:literal,)*) => {
+        /// Every runtime function, declared in one module.
+        pub struct RuntimeFns {
+            $(pub $field: FuncId,)*
+        }
+
+        impl RuntimeFns {
+            pub fn declare<M: Module>(module: &mut M) -> ModuleResult<RuntimeFns> {
+                let ptr = module.target_config().pointer_type();
+                let call_conv = module.target_config().default_call_conv;
+                Ok(RuntimeFns {
+                    $($field: module.declare_function(
+                        stringify!($symbol),
+                        Linkage::Import,
+                        &signature(call_conv, ptr, $params, $result),
+                    )?,)*
+                })
+            }
+        }
+
+        /// `(symbol, address)` of every runtime function, for the JIT's symbol table.
+        pub fn addresses() -> Vec<(&'static str, *const u8)> {
+            vec![$((stringify!($symbol), abi::$symbol as *const u8),)*]
+        }
+    };
+}
+
+fn signature(call_conv: CallConv, ptr: Type, params: &str, result: &str) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params.extend(params.chars().map(|c| AbiParam::new(abi_type(c, ptr))));
+    sig.returns.extend(result.chars().map(|c| AbiParam::new(abi_type(c, ptr))));
+    sig
+}
+
+runtime_fns! {
+    release = nyrt_release: "p" -> "",
+    release_frame = nyrt_release_frame: "pi" -> "",
+    clone_into = nyrt_clone_into: "pp" -> "",
+    copy = nyrt_copy: "pp" -> "",
+    const_str = nyrt_const_str: "ppl" -> "",
+    arith = nyrt_arith: "ipppl" -> "i",
+    compare = nyrt_compare: "ipppl" -> "i",
+    negate = nyrt_negate: "ppl" -> "i",
+    truthy = nyrt_truthy: "p" -> "i",
+    call = nyrt_call: "ipipl" -> "i",
+    boxcall = nyrt_boxcall: "pipipl" -> "i",
+    new_builtin = nyrt_new_builtin: "plpipl" -> "i",
+    alloc = nyrt_alloc: "ip" -> "",
+    set_inner = nyrt_set_inner: "pp" -> "",
+    get_field = nyrt_get_field: "piipl" -> "i",
+    set_field = nyrt_set_field: "pipil" -> "i",
+    get_global = nyrt_get_global: "ip" -> "",
+    set_global = nyrt_set_global: "ip" -> "",
+    singleton = nyrt_singleton: "ipl" -> "i",
+    print = nyrt_print: "pl" -> "i",
+    catch = nyrt_catch: "p" -> "",
+    catch_value = nyrt_catch_value: "pp" -> "",
+    isa = nyrt_isa: "pip" -> "",
+    make_future = nyrt_make_future: "pp" -> "",
+    failed_future = nyrt_failed_future: "pp" -> "",
+    await_value = nyrt_await: "ppl" -> "i",
+    throw = nyrt_throw: "pl" -> "i",
+    rethrow = nyrt_rethrow: "p" -> "i",
+    enter = nyrt_enter: "" -> "i",
+    leave = nyrt_leave: "" -> "",
+}
