@@ -6,11 +6,10 @@ use crate::mir::Module as MirModule;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
-use nyash_runtime::Value;
 use std::time::{Duration, Instant};
 
 /// A compiled Nyash function: `(args, out) -> status` (see `codegen`).
-pub type NativeFn = unsafe extern "C" fn(*mut Value, *mut Value) -> u32;
+pub use nyash_runtime::hooks::NativeCode as NativeFn;
 
 /// One compilation, for `--jit-stats`.
 pub struct Compiled {

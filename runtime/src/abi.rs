@@ -13,6 +13,7 @@
 //!
 //! Every function here is `unsafe` to call with pointers that do not follow these rules.
 
+use crate::builtins::{dispatch, Dispatch};
 use crate::class::{FuncId, Sym};
 use crate::error::{catch_value, caught_exception, with_caught, Exception, Loc, RtResult};
 use crate::object::{instance_of, new_obj, Instance, Obj};
@@ -138,24 +139,45 @@ pub unsafe extern "C" fn nyrt_truthy(v: *const Value) -> u32 {
     (*v).truthy() as u32
 }
 
-/// Call user function `func` (VM or compiled, whichever runs it now).
+/// Call compiled code directly with a consumed argument array.
+unsafe fn call_native(code: hooks::NativeCode, args: *mut Value, dst: *mut Value, loc: u64) -> u32 {
+    let mut out = Value::Void;
+    match code(args, &mut out) {
+        OK => {
+            *dst = out;
+            OK
+        }
+        _ => raise(take_pending().at(unpack_loc(loc))),
+    }
+}
+
+/// Call user function `func`: its machine code if it has been compiled, else through
+/// the executor (the VM).
 #[no_mangle]
 pub unsafe extern "C" fn nyrt_call(func: FuncId, args: *mut Value, n: u32, dst: *mut Value, loc: u64) -> u32 {
+    if let Some(code) = hooks::native(func) {
+        return call_native(code, args, dst, loc);
+    }
     let args = take_args(args, n);
     store(dst, hooks::call(func, &args), loc)
 }
 
+/// Method call. `args` holds the receiver and then the `n - 1` arguments.
 #[no_mangle]
-pub unsafe extern "C" fn nyrt_boxcall(
-    recv: *const Value,
-    method: Sym,
-    args: *mut Value,
-    n: u32,
-    dst: *mut Value,
-    loc: u64,
-) -> u32 {
-    let args = take_args(args, n);
-    store(dst, crate::builtins::box_call((*recv).clone(), method, args, |_| {}), loc)
+pub unsafe extern "C" fn nyrt_boxcall(method: Sym, args: *mut Value, n: u32, dst: *mut Value, loc: u64) -> u32 {
+    let rest = std::slice::from_raw_parts(args.add(1), n as usize - 1);
+    let outcome = match dispatch(&*args, method, rest) {
+        Ok(Dispatch::User(func)) => {
+            return match hooks::native(func) {
+                Some(code) => call_native(code, args, dst, loc),
+                None => store(dst, hooks::call(func, &take_args(args, n)), loc),
+            };
+        }
+        Ok(Dispatch::Done(v)) => Ok(v),
+        Err(e) => Err(e),
+    };
+    drop(take_args(args, n));
+    store(dst, outcome, loc)
 }
 
 #[no_mangle]

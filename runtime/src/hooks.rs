@@ -15,8 +15,27 @@ pub trait Invoker {
     fn call(&self, func: FuncId, args: &[Value]) -> Result<Value, Exception>;
 }
 
+/// Machine code of a compiled user function: `(args, out) -> status` (see `abi`).
+pub type NativeCode = unsafe extern "C" fn(*mut Value, *mut Value) -> u32;
+
 thread_local! {
     static INVOKER: RefCell<Option<Rc<dyn Invoker>>> = const { RefCell::new(None) };
+    /// Compiled functions, which compiled callers call directly (not through the invoker).
+    static NATIVE: RefCell<Vec<Option<NativeCode>>> = const { RefCell::new(Vec::new()) };
+}
+
+pub fn set_native(func: FuncId, code: NativeCode) {
+    NATIVE.with(|n| {
+        let mut n = n.borrow_mut();
+        if n.len() <= func as usize {
+            n.resize(func as usize + 1, None);
+        }
+        n[func as usize] = Some(code);
+    });
+}
+
+pub fn native(func: FuncId) -> Option<NativeCode> {
+    NATIVE.with(|n| n.borrow().get(func as usize).copied().flatten())
 }
 
 pub fn install(invoker: Rc<dyn Invoker>) {
@@ -27,6 +46,7 @@ pub fn uninstall() {
     // Taken out first so that whatever the invoker owns is dropped with no borrow held.
     let old = INVOKER.with(|i| i.borrow_mut().take());
     drop(old);
+    NATIVE.with(|n| n.borrow_mut().clear());
 }
 
 pub fn call(func: FuncId, args: &[Value]) -> Result<Value, Exception> {

@@ -146,7 +146,8 @@ impl<'a, M: Module> FnLower<'a, M> {
             .iter()
             .flat_map(|b| &b.insts)
             .map(|i| match i {
-                Inst::Call { args, .. } | Inst::BoxCall { args, .. } | Inst::NewBuiltin { args, .. } => args.len(),
+                Inst::Call { args, .. } | Inst::NewBuiltin { args, .. } => args.len(),
+                Inst::BoxCall { args, .. } => args.len() + 1,
                 _ => 0,
             })
             .max()
@@ -389,12 +390,12 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.move_into(out, *dst);
             }
             Inst::BoxCall { dst, recv, method, args, loc } => {
-                let argv = self.pass_args(args);
-                let (r, m) = (self.reg(*recv), self.i32(intern(method)));
-                let (n, out, l) = (self.i32(args.len() as u32), self.result_slot(), self.loc(loc));
-                let status = self.call_rt(rt.boxcall, &[r, m, argv, n, out, l]);
+                let with_recv: Vec<Reg> = std::iter::once(*recv).chain(args.iter().copied()).collect();
+                let argv = self.pass_args(&with_recv);
+                let m = self.i32(intern(method));
+                let (n, out, l) = (self.i32(with_recv.len() as u32), self.result_slot(), self.loc(loc));
+                let status = self.call_rt(rt.boxcall, &[m, argv, n, out, l]);
                 self.check(status);
-                self.release_temp(*recv);
                 self.move_into(out, *dst);
             }
             Inst::NewBuiltin { dst, name, args, loc } => {

@@ -62,7 +62,7 @@ runtime_fns! {
     negate = nyrt_negate: "ppl" -> "i",
     truthy = nyrt_truthy: "p" -> "i",
     call = nyrt_call: "ipipl" -> "i",
-    boxcall = nyrt_boxcall: "pipipl" -> "i",
+    boxcall = nyrt_boxcall: "ipipl" -> "i",
     new_builtin = nyrt_new_builtin: "plpipl" -> "i",
     alloc = nyrt_alloc: "ip" -> "",
     set_inner = nyrt_set_inner: "pp" -> "",

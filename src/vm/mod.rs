@@ -85,7 +85,10 @@ impl Tier {
     fn compile(&self, func: u32) {
         self.heat[func as usize].set(u32::MAX);
         match self.jit.borrow_mut().compile(&self.mir, func) {
-            Ok(code) => self.native[func as usize].set(Some(code)),
+            Ok(code) => {
+                self.native[func as usize].set(Some(code));
+                hooks::set_native(func, code);
+            }
             Err(e) => {
                 if self.options.stats {
                     eprintln!("jit: {} stays in the VM: {e}", self.mir.functions[func as usize].name);
