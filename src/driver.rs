@@ -146,15 +146,16 @@ pub fn run(module: Module, jit: Option<crate::vm::JitOptions>) -> i32 {
     crate::vm::run(&module, jit)
 }
 
-/// The compiler and the programs it runs work on a thread whose stack fits the VM's
-/// recursion limit and the deepest nesting a source file may have.
-pub fn on_big_stack(f: impl FnOnce() -> i32 + Send + 'static) -> i32 {
-    let thread = std::thread::Builder::new().stack_size(crate::vm::STACK_BYTES).spawn(f);
-    match thread.map(|t| t.join()) {
-        Ok(Ok(status)) => status,
-        _ => {
-            eprintln!("error: internal error while running the program");
-            EXIT_RUNTIME_ERROR
-        }
-    }
+/// The compiler and the programs it runs work on a thread whose stack fits the call
+/// depth limit and the deepest nesting a source file may have.
+pub use nyash_runtime::program::on_big_stack;
+
+/// `run --emit exe`: build the program into a temporary directory, run it with this
+/// process's standard streams, and remove it.
+pub fn run_executable(module: &Module, target: &crate::aot::Target) -> Result<i32, String> {
+    let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    let exe = dir.path().join("program");
+    crate::aot::executable(module, target, &exe)?;
+    let status = std::process::Command::new(&exe).status().map_err(|e| format!("cannot run the program: {e}"))?;
+    Ok(status.code().unwrap_or(EXIT_RUNTIME_ERROR))
 }

@@ -1,4 +1,5 @@
 //! nyashc: the Nyash compiler. See docs/ARCHITECTURE.md for the code map.
+pub mod aot;
 pub mod codegen;
 pub mod diag;
 pub mod driver;

@@ -1,7 +1,9 @@
 //! The `nyashc` command line.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use nyashc::aot::{self, OptLevel, Target};
 use nyashc::driver;
+use nyashc::mir::Module;
 use nyashc::vm::JitOptions;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,17 +12,20 @@ use std::process::ExitCode;
 #[command(
     name = "nyashc",
     version,
-    about = "The Nyash compiler: run programs on the register VM or the JIT, or inspect the MIR"
+    about = "The Nyash compiler: native executables, a register VM and a JIT from one MIR"
 )]
 #[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// What to produce for FILE (without a subcommand).
+    /// What to do with FILE (without a subcommand): run it (vm, jit, exe) or write a form
+    /// of it (mir, clif, obj; exe with -o).
     #[arg(long, value_enum)]
     emit: Option<Emit>,
     #[command(flatten)]
     jit: JitArgs,
+    #[command(flatten)]
+    build: BuildArgs,
     /// The program to compile.
     file: Option<PathBuf>,
 }
@@ -34,6 +39,16 @@ enum Command {
         emit: Backend,
         #[command(flatten)]
         jit: JitArgs,
+        #[command(flatten)]
+        build: BuildArgs,
+        file: PathBuf,
+    },
+    /// Compile a program to a native executable (or an object file, or Cranelift IR).
+    Build {
+        #[arg(long, value_enum, default_value = "exe")]
+        emit: Artifact,
+        #[command(flatten)]
+        build: BuildArgs,
         file: PathBuf,
     },
     /// Check a program for errors without running it.
@@ -51,13 +66,26 @@ struct JitArgs {
     jit_stats: bool,
 }
 
+#[derive(Args)]
+struct BuildArgs {
+    /// Output file (default: the input's name without extension; `.o` for objects).
+    #[arg(short = 'o')]
+    output: Option<PathBuf>,
+    /// Optimisation level of the generated code: 0 or 2.
+    #[arg(short = 'O', default_value = "2", value_parser = ["0", "2"])]
+    opt: String,
+    /// Target triple (default: this machine).
+    #[arg(long)]
+    target: Option<String>,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Emit {
-    /// Run on the register VM.
     Vm,
-    /// Run with the JIT (functions start in the VM and are compiled when hot).
     Jit,
-    /// Print the MIR.
+    Exe,
+    Obj,
+    Clif,
     Mir,
 }
 
@@ -65,6 +93,14 @@ enum Emit {
 enum Backend {
     Vm,
     Jit,
+    Exe,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum Artifact {
+    Exe,
+    Obj,
+    Clif,
 }
 
 fn main() -> ExitCode {
@@ -74,42 +110,97 @@ fn main() -> ExitCode {
     ExitCode::from(status as u8)
 }
 
+const USAGE_ERROR: i32 = 2;
+
 fn execute(cli: Cli) -> i32 {
     match cli.command {
-        Some(Command::Run { emit, jit, file }) => run(&file, emit, &jit),
-        Some(Command::Check { file }) => match driver::compile(&file) {
-            Ok(_) => 0,
-            Err(()) => driver::EXIT_COMPILE_ERROR,
-        },
+        Some(Command::Run { emit, jit, build, file }) => run(&file, emit, &jit, &build),
+        Some(Command::Build { emit, build, file }) => build_artifact(&file, emit, &build),
+        Some(Command::Check { file }) => with_module(&file, |_| 0),
         None => {
-            match (cli.emit, cli.file) {
-                (Some(Emit::Mir), Some(file)) => match driver::compile(&file) {
-                    Ok(module) => {
-                        print!("{module}");
-                        0
-                    }
-                    Err(()) => driver::EXIT_COMPILE_ERROR,
-                },
-                (Some(Emit::Jit), Some(file)) => run(&file, Backend::Jit, &cli.jit),
-                (_, Some(file)) => run(&file, Backend::Vm, &cli.jit),
-                (_, None) => {
-                    eprintln!("error: no input file\n\nUsage: nyashc [--emit <EMIT>] <FILE>, or nyashc run <FILE>; see --help");
-                    2
-                }
+            let Some(file) = cli.file else {
+                eprintln!("error: no input file\n\nUsage: nyashc [--emit <EMIT>] <FILE>; see --help");
+                return USAGE_ERROR;
+            };
+            match cli.emit.unwrap_or(Emit::Vm) {
+                Emit::Mir => with_module(&file, |module| {
+                    print!("{module}");
+                    0
+                }),
+                Emit::Vm => run(&file, Backend::Vm, &cli.jit, &cli.build),
+                Emit::Jit => run(&file, Backend::Jit, &cli.jit, &cli.build),
+                Emit::Exe if cli.build.output.is_none() => run(&file, Backend::Exe, &cli.jit, &cli.build),
+                Emit::Exe => build_artifact(&file, Artifact::Exe, &cli.build),
+                Emit::Obj => build_artifact(&file, Artifact::Obj, &cli.build),
+                Emit::Clif => build_artifact(&file, Artifact::Clif, &cli.build),
             }
         }
     }
 }
 
-fn run(file: &Path, backend: Backend, jit: &JitArgs) -> i32 {
-    let jit = match backend {
-        Backend::Vm => None,
-        Backend::Jit => Some(JitOptions { threshold: jit.jit_threshold, stats: jit.jit_stats }),
-    };
+/// Compile `file` and hand the module to `then`; a compile error is exit status 1.
+fn with_module(file: &Path, then: impl FnOnce(Module) -> i32) -> i32 {
     match driver::compile(file) {
-        Ok(module) => driver::run(module, jit),
+        Ok(module) => then(module),
         Err(()) => driver::EXIT_COMPILE_ERROR,
     }
+}
+
+fn target(build: &BuildArgs) -> Result<Target, String> {
+    let triple = match &build.target {
+        Some(t) => t.parse().map_err(|e| format!("unknown target `{t}`: {e}"))?,
+        None => target_lexicon::HOST,
+    };
+    Ok(Target { triple, opt: if build.opt == "0" { OptLevel::O0 } else { OptLevel::O2 } })
+}
+
+fn run(file: &Path, backend: Backend, jit: &JitArgs, build: &BuildArgs) -> i32 {
+    with_module(file, |module| match backend {
+        Backend::Vm => driver::run(module, None),
+        Backend::Jit => driver::run(module, Some(JitOptions { threshold: jit.jit_threshold, stats: jit.jit_stats })),
+        Backend::Exe => match target(build).and_then(|t| driver::run_executable(&module, &t)) {
+            Ok(status) => status,
+            Err(e) => report(&e),
+        },
+    })
+}
+
+fn build_artifact(file: &Path, artifact: Artifact, build: &BuildArgs) -> i32 {
+    let target = match target(build) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE_ERROR;
+        }
+    };
+    with_module(file, |module| {
+        let result = match artifact {
+            Artifact::Clif => aot::clif(&module, &target).map(|text| match &build.output {
+                Some(out) => std::fs::write(out, text).map_err(|e| e.to_string()),
+                None => {
+                    print!("{text}");
+                    Ok(())
+                }
+            }),
+            Artifact::Obj => {
+                let out = build.output.clone().unwrap_or_else(|| file.with_extension("o"));
+                aot::object(&module, &target).map(|bytes| std::fs::write(&out, bytes).map_err(|e| e.to_string()))
+            }
+            Artifact::Exe => {
+                let out = build.output.clone().unwrap_or_else(|| file.with_extension(""));
+                Ok(aot::executable(&module, &target, &out))
+            }
+        };
+        match result.and_then(|written| written) {
+            Ok(()) => 0,
+            Err(e) => report(&e),
+        }
+    })
+}
+
+fn report(e: &str) -> i32 {
+    eprintln!("error: {e}");
+    driver::EXIT_COMPILE_ERROR
 }
 
 /// A bug in nyashc must still end in one clear line, not a Rust panic report.

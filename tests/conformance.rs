@@ -13,8 +13,12 @@ use std::process::Command;
 use std::sync::Mutex;
 
 /// Every backend runs every program; a new backend is one more entry here.
-const BACKENDS: &[&[&str]] =
-    &[&["run", "--emit", "vm"], &["run", "--emit", "jit", "--jit-threshold", "0"], &["run", "--emit", "jit"]];
+const BACKENDS: &[&[&str]] = &[
+    &["run", "--emit", "vm"],
+    &["run", "--emit", "jit", "--jit-threshold", "0"],
+    &["run", "--emit", "jit"],
+    &["run", "--emit", "exe"],
+];
 
 #[derive(Default, Debug)]
 struct Expect {

@@ -304,3 +304,61 @@ pub extern "C" fn nyrt_enter() -> u32 {
 pub extern "C" fn nyrt_leave() {
     program::leave_call();
 }
+
+/// User functions of a native executable: all compiled, called by id.
+struct NativeProgram;
+
+impl hooks::Invoker for NativeProgram {
+    fn call(&self, func: FuncId, args: &[Value]) -> RtResult {
+        let Some(code) = hooks::native(func) else {
+            return Err(Exception::runtime(format!("function {func} is missing from this executable")));
+        };
+        let mut argv: Vec<Value> = args.to_vec();
+        let mut out = Value::Void;
+        // SAFETY: `code` follows the compiled calling convention; it takes the arguments
+        // over, so the vector forgets them (keeping only its buffer to free).
+        let status = unsafe {
+            let status = code(argv.as_mut_ptr(), &mut out);
+            argv.set_len(0);
+            status
+        };
+        match status {
+            OK => Ok(out),
+            _ => Err(take_pending()),
+        }
+    }
+}
+
+/// The `main` of a native executable: load the program described by the serialised
+/// image, register its compiled functions, run function `entry`, and return the exit
+/// status.
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_main(
+    image: *const u8,
+    image_len: usize,
+    functions: *const hooks::NativeCode,
+    count: u32,
+    entry: FuncId,
+) -> i32 {
+    let image = std::slice::from_raw_parts(image, image_len).to_vec();
+    let functions: Vec<hooks::NativeCode> = std::slice::from_raw_parts(functions, count as usize).to_vec();
+    std::panic::set_hook(Box::new(|info| eprintln!("error: internal runtime error: {info}")));
+    program::on_big_stack(move || {
+        let image = match crate::image::ProgramImage::from_bytes(&image) {
+            Ok(image) => image,
+            Err(e) => {
+                eprintln!("error: this executable's program image is damaged: {e}");
+                return crate::error::EXIT_RUNTIME_ERROR;
+            }
+        };
+        crate::image::load(&image);
+        for (func, code) in functions.into_iter().enumerate() {
+            hooks::set_native(func as FuncId, code);
+        }
+        hooks::install(std::rc::Rc::new(NativeProgram));
+        let outcome = hooks::call(entry, &[]);
+        let status = program::finish(outcome);
+        hooks::uninstall();
+        status
+    })
+}

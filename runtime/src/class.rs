@@ -119,3 +119,9 @@ pub fn name(id: ClassId) -> String {
 pub fn is_a(class: ClassId, ancestor: ClassId) -> bool {
     class == ancestor || with(class, |c| c.ancestors.contains(&ancestor))
 }
+
+/// Every interned name, in interning order (so that another process interning them in
+/// this order gets the same ids).
+pub fn symbols() -> Vec<String> {
+    SYMBOLS.with(|s| s.borrow().names.iter().map(|n| n.to_string()).collect())
+}

@@ -9,6 +9,7 @@ pub mod class;
 pub mod error;
 pub mod heap;
 pub mod hooks;
+pub mod image;
 pub mod io;
 pub mod json;
 pub mod map;

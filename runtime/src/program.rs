@@ -9,6 +9,21 @@ use std::cell::{Cell, RefCell};
 
 /// Deepest call nesting before `Stack overflow` (LANGUAGE.md asks for at least 10,000).
 pub const MAX_DEPTH: u32 = 100_000;
+/// Stack of the thread programs run on: room for MAX_DEPTH frames of any backend. Only
+/// the pages a program touches are ever committed.
+pub const STACK_BYTES: usize = 4 << 30;
+
+/// Run `f` on a thread with a [`STACK_BYTES`] stack; its result is the exit status.
+pub fn on_big_stack(f: impl FnOnce() -> i32 + Send + 'static) -> i32 {
+    let thread = std::thread::Builder::new().stack_size(STACK_BYTES).spawn(f);
+    match thread.map(|t| t.join()) {
+        Ok(Ok(status)) => status,
+        _ => {
+            eprintln!("error: internal error while running the program");
+            crate::error::EXIT_RUNTIME_ERROR
+        }
+    }
+}
 
 #[derive(Default)]
 struct State {

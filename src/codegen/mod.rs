@@ -555,8 +555,9 @@ impl<'a, M: Module> FnLower<'a, M> {
             self.builder.ins().jump(done, &[]);
             (a, b)
         } else {
+            let operands = (self.reg(lhs), self.reg(rhs));
             self.builder.ins().jump(slow, &[]);
-            (self.reg(lhs), self.reg(rhs))
+            operands
         };
         self.builder.switch_to_block(slow);
         let (code, out, l) = (self.i32(arith_code(op)), self.result_slot(), self.loc(loc));

@@ -203,33 +203,9 @@ pub struct Function {
     pub blocks: Vec<Block>,
 }
 
-#[derive(Clone, Debug)]
-pub struct FieldDef {
-    pub name: String,
-    pub weak: bool,
-    pub private: bool,
-}
-
-#[derive(Clone, Debug)]
-pub struct MethodDef {
-    pub name: String,
-    pub func: FuncId,
-    /// Not counting `me`.
-    pub arity: u32,
-}
-
-/// A user box, flattened: `fields` and `methods` include everything inherited.
-#[derive(Clone, Debug)]
-pub struct BoxDef {
-    pub name: String,
-    pub is_static: bool,
-    pub fields: Vec<FieldDef>,
-    pub methods: Vec<MethodDef>,
-    pub ancestors: Vec<BoxId>,
-    pub builtin_parent: Option<String>,
-    pub fini: Option<FuncId>,
-    pub static_init: Option<FuncId>,
-}
+/// Box descriptions are the runtime's own type: the same record describes a box to the
+/// lowering, to the VM and, serialised, to a native executable.
+pub use nyash_runtime::image::{BoxDef, FieldDef, MethodDef};
 
 #[derive(Clone, Debug)]
 pub struct Module {
@@ -241,6 +217,19 @@ pub struct Module {
     /// Runs the top-level statements, then the entry box's `main`; its result is the
     /// program's.
     pub entry: FuncId,
+}
+
+impl Module {
+    /// What the runtime must know of this program before running it (`symbols`: see
+    /// `ProgramImage::symbols`).
+    pub fn image(&self, symbols: Vec<String>) -> nyash_runtime::image::ProgramImage {
+        nyash_runtime::image::ProgramImage {
+            files: self.files.clone(),
+            symbols,
+            boxes: self.boxes.clone(),
+            globals: self.globals.len() as u32,
+        }
+    }
 }
 
 /// `Inst::dst` and `Inst::dst_mut` from one list of the instructions that write a register.

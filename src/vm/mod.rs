@@ -17,7 +17,6 @@ use crate::mir::Module;
 use code::{Code, Op, CONST, MOVE};
 use nyash_runtime::abi;
 use nyash_runtime::builtins::{box_call, construct};
-use nyash_runtime::class;
 use nyash_runtime::error::{catch_value, caught_exception, with_caught, Exception, RtResult};
 use nyash_runtime::object::{
     await_value, get_field, instance_class, instance_of, new_obj, set_field, set_inner, Instance, Obj,
@@ -26,9 +25,6 @@ use nyash_runtime::ops::{self, Arith, Cmp};
 use nyash_runtime::{hooks, program, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-
-/// Stack of the thread programs run on: enough for `program::MAX_DEPTH` VM frames.
-pub const STACK_BYTES: usize = 4 << 30;
 
 pub struct Vm {
     code: Code,
@@ -89,11 +85,12 @@ impl Tier {
                 self.native[func as usize].set(Some(code));
                 hooks::set_native(func, code);
             }
-            Err(e) => {
-                if self.options.stats {
-                    eprintln!("jit: {} stays in the VM: {e}", self.mir.functions[func as usize].name);
-                }
-            }
+            // A function the JIT cannot compile is a compiler bug, but the program need not
+            // suffer for it: it keeps running that function in the VM.
+            Err(e) => eprintln!(
+                "error: internal compiler error: the JIT could not compile {}, which stays in the VM: {e}",
+                self.mir.functions[func as usize].name
+            ),
         }
     }
 
@@ -117,37 +114,9 @@ impl hooks::Invoker for Invoker {
     }
 }
 
-/// Register the module's boxes and globals with the runtime. Boxes are registered in MIR
-/// order, so a MIR box id is also its runtime class id.
-pub fn load_program(module: &Module) {
-    class::reset();
-    nyash_runtime::error::set_files(module.files.clone());
-    for (id, b) in module.boxes.iter().enumerate() {
-        let class = class::define(class::ClassInfo {
-            name: b.name.clone(),
-            fields: b
-                .fields
-                .iter()
-                .map(|f| class::FieldInfo { name: class::intern(&f.name), weak: f.weak, private: f.private })
-                .collect(),
-            methods: b
-                .methods
-                .iter()
-                .map(|m| (class::intern(&m.name), class::MethodRef { func: m.func, arity: m.arity }))
-                .collect(),
-            ancestors: b.ancestors.clone(),
-            builtin_parent: b.builtin_parent.clone(),
-            fini: b.fini,
-            ..Default::default()
-        });
-        debug_assert_eq!(class as usize, id);
-    }
-    program::start(module.globals.len(), module.boxes.iter().map(|b| b.static_init).collect());
-}
-
 /// Run a module's entry function to completion; the result is the exit status.
 pub fn run(module: &Module, jit: Option<JitOptions>) -> i32 {
-    load_program(module);
+    nyash_runtime::image::load(&module.image(Vec::new()));
     let tier = match jit.map(|options| Tier::new(module, options)).transpose() {
         Ok(tier) => tier,
         Err(e) => {

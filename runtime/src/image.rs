@@ -1,0 +1,85 @@
+//! The description of a program that the runtime needs before running any of its code:
+//! its boxes, globals, file names and (for native executables) its interned names. The
+//! compiler builds it from MIR; a native executable carries it serialised.
+
+use crate::class::{self, FuncId};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FieldDef {
+    pub name: String,
+    pub weak: bool,
+    pub private: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MethodDef {
+    pub name: String,
+    pub func: FuncId,
+    /// Not counting `me`.
+    pub arity: u32,
+}
+
+/// A user box, flattened: `fields` and `methods` include everything inherited.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BoxDef {
+    pub name: String,
+    pub is_static: bool,
+    pub fields: Vec<FieldDef>,
+    pub methods: Vec<MethodDef>,
+    pub ancestors: Vec<u32>,
+    pub builtin_parent: Option<String>,
+    pub fini: Option<FuncId>,
+    pub static_init: Option<FuncId>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ProgramImage {
+    pub files: Vec<String>,
+    /// Names in interning order, when compiled code refers to names by symbol id; empty
+    /// when the program is compiled in this process.
+    pub symbols: Vec<String>,
+    pub boxes: Vec<BoxDef>,
+    pub globals: u32,
+}
+
+impl ProgramImage {
+    /// The serialised form a native executable carries.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<ProgramImage, String> {
+        serde_json::from_slice(bytes).map_err(|e| e.to_string())
+    }
+}
+
+/// Make a program's boxes and globals known to the runtime. Boxes are registered in
+/// order, so a box's index in the image is its class id.
+pub fn load(image: &ProgramImage) {
+    for name in &image.symbols {
+        class::intern(name);
+    }
+    class::reset();
+    crate::error::set_files(image.files.clone());
+    for b in &image.boxes {
+        class::define(class::ClassInfo {
+            name: b.name.clone(),
+            fields: b
+                .fields
+                .iter()
+                .map(|f| class::FieldInfo { name: class::intern(&f.name), weak: f.weak, private: f.private })
+                .collect(),
+            methods: b
+                .methods
+                .iter()
+                .map(|m| (class::intern(&m.name), class::MethodRef { func: m.func, arity: m.arity }))
+                .collect(),
+            ancestors: b.ancestors.clone(),
+            builtin_parent: b.builtin_parent.clone(),
+            fini: b.fini,
+            ..Default::default()
+        });
+    }
+    crate::program::start(image.globals as usize, image.boxes.iter().map(|b| b.static_init).collect());
+}

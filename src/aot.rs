@@ -1,0 +1,185 @@
+//! Native executables: MIR lowered by `codegen` into an object file (cranelift-object),
+//! linked by the system C compiler driver against the runtime staticlib that is embedded
+//! in `nyashc` itself.
+//!
+//! The object holds every function (`nyash_f<N>`), a table of their addresses, the
+//! program image (boxes, globals, file names, interned names; JSON) and a C `main` that
+//! hands all three to the runtime's `nyrt_main`.
+
+use crate::codegen::{nyash_signature, CodeGen};
+use crate::mir::Module as MirModule;
+use cranelift_codegen::ir::{types, AbiParam, InstBuilder};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::{default_libcall_names, DataDescription, DataId, FuncId, Linkage, Module};
+use cranelift_object::{ObjectBuilder, ObjectModule};
+use std::path::Path;
+use std::process::Command;
+use target_lexicon::Triple;
+
+/// The runtime, as a static library for the host, built with `nyashc` (see build.rs).
+static RUNTIME_STATICLIB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libnyash_runtime.a"));
+/// The system libraries the runtime staticlib needs at link time.
+static RUNTIME_NATIVE_LIBS: &str = include_str!(concat!(env!("OUT_DIR"), "/native-static-libs.txt"));
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptLevel {
+    O0,
+    O2,
+}
+
+pub struct Target {
+    pub triple: Triple,
+    pub opt: OptLevel,
+}
+
+/// The Cranelift IR of every function, as text (`--emit clif`).
+pub fn clif(mir: &MirModule, target: &Target) -> Result<String, String> {
+    let mut text = String::new();
+    compile(mir, target, |name, clif| text.push_str(&format!("; {name}\n{clif}\n")))?;
+    Ok(text)
+}
+
+/// An object file for the program (`--emit obj`).
+pub fn object(mir: &MirModule, target: &Target) -> Result<Vec<u8>, String> {
+    let module = compile(mir, target, |_, _| {})?;
+    module.finish().emit().map_err(|e| e.to_string())
+}
+
+/// Build an executable at `output`. It replaces `output` only once complete: a failed
+/// build leaves no file behind and an existing one untouched.
+pub fn executable(mir: &MirModule, target: &Target, output: &Path) -> Result<(), String> {
+    let object = object(mir, target)?;
+    let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    let (obj_path, lib_path) = (dir.path().join("program.o"), dir.path().join("libnyash_runtime.a"));
+    std::fs::write(&obj_path, object).map_err(|e| e.to_string())?;
+    std::fs::write(&lib_path, RUNTIME_STATICLIB).map_err(|e| e.to_string())?;
+    let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let staged = tempfile::Builder::new()
+        .prefix(".nyashc-")
+        .tempfile_in(parent)
+        .map_err(|e| format!("cannot write in {}: {e}", parent.display()))?
+        .into_temp_path();
+    link(&target.triple, &obj_path, &lib_path, &staged)?;
+    staged.persist(output).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+    Ok(())
+}
+
+fn link(triple: &Triple, object: &Path, runtime: &Path, output: &Path) -> Result<(), String> {
+    let compiler = cc::Build::new()
+        .target(&triple.to_string())
+        .host(&target_lexicon::HOST.to_string())
+        .opt_level(0)
+        .cargo_metadata(false)
+        .cargo_warnings(false)
+        .try_get_compiler()
+        .map_err(|e| format!("no C compiler to link with: {e}"))?;
+    let mut cmd = Command::new(compiler.path());
+    cmd.arg("-o").arg(output).arg(object).arg(runtime);
+    cmd.args(RUNTIME_NATIVE_LIBS.split_whitespace());
+    cmd.args(["-Wl,--gc-sections", "-no-pie"]);
+    let out = cmd.output().map_err(|e| format!("cannot run the linker {}: {e}", compiler.path().display()))?;
+    if !out.status.success() {
+        return Err(format!("linking failed:\n{}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(())
+}
+
+fn isa(target: &Target) -> Result<std::sync::Arc<dyn cranelift_codegen::isa::TargetIsa>, String> {
+    let mut flags = settings::builder();
+    let level = if target.opt == OptLevel::O0 { "none" } else { "speed" };
+    flags.set("opt_level", level).map_err(|e| e.to_string())?;
+    flags.set("is_pic", "false").map_err(|e| e.to_string())?;
+    cranelift_codegen::isa::lookup(target.triple.clone())
+        .map_err(|e| format!("target {} is not supported: {e}", target.triple))?
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| e.to_string())
+}
+
+/// Lower every function of `mir` into a fresh object module; `on_function` sees each
+/// function's Cranelift IR.
+fn compile(mir: &MirModule, target: &Target, mut on_function: impl FnMut(&str, &str)) -> Result<ObjectModule, String> {
+    let builder = ObjectBuilder::new(isa(target)?, "nyash", default_libcall_names()).map_err(|e| e.to_string())?;
+    let mut module = ObjectModule::new(builder);
+    let mut codegen = CodeGen::new(&mut module)?;
+    let signature = nyash_signature(&module);
+    let ids: Vec<FuncId> = (0..mir.functions.len())
+        .map(|i| module.declare_function(&format!("nyash_f{i}"), Linkage::Local, &signature))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    for (f, &id) in mir.functions.iter().zip(&ids) {
+        let clif = codegen.define(&mut module, id, f)?;
+        on_function(&f.name, &clif);
+    }
+    let table = function_table(&mut module, &ids)?;
+    let image = mir.image(nyash_runtime::class::symbols());
+    let image = image.to_bytes();
+    let image_len = image.len();
+    let image = data(&mut module, "nyash_image", image)?;
+    c_main(&mut module, image, image_len, table, ids.len() as u32, mir.entry)?;
+    Ok(module)
+}
+
+fn data(module: &mut ObjectModule, name: &str, bytes: Vec<u8>) -> Result<DataId, String> {
+    let id = module.declare_data(name, Linkage::Local, false, false).map_err(|e| e.to_string())?;
+    let mut desc = DataDescription::new();
+    desc.define(bytes.into_boxed_slice());
+    module.define_data(id, &desc).map_err(|e| e.to_string())?;
+    Ok(id)
+}
+
+/// `nyash_functions`: the address of every function, indexed by MIR function id.
+fn function_table(module: &mut ObjectModule, ids: &[FuncId]) -> Result<DataId, String> {
+    let id = module.declare_data("nyash_functions", Linkage::Local, false, false).map_err(|e| e.to_string())?;
+    let width = module.target_config().pointer_bytes() as u32;
+    let mut desc = DataDescription::new();
+    // Initialised bytes (not zero-init, which would land in .bss without relocations).
+    desc.define(vec![0; ids.len().max(1) * width as usize].into_boxed_slice());
+    for (i, &f) in ids.iter().enumerate() {
+        let func_ref = module.declare_func_in_data(f, &mut desc);
+        desc.write_function_addr(i as u32 * width, func_ref);
+    }
+    module.define_data(id, &desc).map_err(|e| e.to_string())?;
+    Ok(id)
+}
+
+/// `int main(void) { return nyrt_main(image, len, functions, count, entry); }`
+fn c_main(
+    module: &mut ObjectModule,
+    image: DataId,
+    image_len: usize,
+    table: DataId,
+    count: u32,
+    entry: u32,
+) -> Result<(), String> {
+    let ptr = module.target_config().pointer_type();
+    let mut rt_sig = module.make_signature();
+    rt_sig.params.extend([ptr, types::I64, ptr, types::I32, types::I32].map(AbiParam::new));
+    rt_sig.returns.push(AbiParam::new(types::I32));
+    let nyrt_main = module.declare_function("nyrt_main", Linkage::Import, &rt_sig).map_err(|e| e.to_string())?;
+    let mut main_sig = module.make_signature();
+    main_sig.returns.push(AbiParam::new(types::I32));
+    let main = module.declare_function("main", Linkage::Export, &main_sig).map_err(|e| e.to_string())?;
+
+    let mut ctx = module.make_context();
+    ctx.func.signature = main_sig;
+    let mut fbc = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
+    let block = b.create_block();
+    b.switch_to_block(block);
+    let callee = module.declare_func_in_func(nyrt_main, b.func);
+    let image_gv = module.declare_data_in_func(image, b.func);
+    let table_gv = module.declare_data_in_func(table, b.func);
+    let image_addr = b.ins().symbol_value(ptr, image_gv);
+    let table_addr = b.ins().symbol_value(ptr, table_gv);
+    let len = b.ins().iconst(types::I64, image_len as i64);
+    let count = b.ins().iconst(types::I32, count as i64);
+    let entry = b.ins().iconst(types::I32, entry as i64);
+    let call = b.ins().call(callee, &[image_addr, len, table_addr, count, entry]);
+    let status = b.inst_results(call)[0];
+    b.ins().return_(&[status]);
+    b.seal_all_blocks();
+    b.finalize(module.target_config());
+    module.define_function(main, &mut ctx).map_err(|e| e.to_string())?;
+    Ok(())
+}
