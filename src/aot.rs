@@ -49,6 +49,13 @@ pub fn object(mir: &MirModule, target: &Target) -> Result<Vec<u8>, String> {
 /// Build an executable at `output`. It replaces `output` only once complete: a failed
 /// build leaves no file behind and an existing one untouched.
 pub fn executable(mir: &MirModule, target: &Target, output: &Path) -> Result<(), String> {
+    if target.triple != target_lexicon::HOST {
+        return Err(format!(
+            "nyashc carries the runtime for {} only, so it cannot link for {}; build an object with `--emit obj` and link it with a runtime built for that target",
+            target_lexicon::HOST,
+            target.triple
+        ));
+    }
     let object = object(mir, target)?;
     let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     let (obj_path, lib_path) = (dir.path().join("program.o"), dir.path().join("libnyash_runtime.a"));
@@ -76,8 +83,10 @@ fn link(triple: &Triple, object: &Path, runtime: &Path, output: &Path) -> Result
         .map_err(|e| format!("no C compiler to link with: {e}"))?;
     let mut cmd = Command::new(compiler.path());
     cmd.arg("-o").arg(output).arg(object).arg(runtime);
-    cmd.args(RUNTIME_NATIVE_LIBS.split_whitespace());
-    cmd.args(["-Wl,--gc-sections", "-no-pie"]);
+    // libgcc (unwinding support for the Rust standard library) is linked statically, so
+    // the executable needs nothing but the C library at run time.
+    cmd.args(RUNTIME_NATIVE_LIBS.split_whitespace().filter(|lib| *lib != "-lgcc_s"));
+    cmd.args(["-Wl,--gc-sections", "-no-pie", "-static-libgcc"]);
     let out = cmd.output().map_err(|e| format!("cannot run the linker {}: {e}", compiler.path().display()))?;
     if !out.status.success() {
         return Err(format!("linking failed:\n{}", String::from_utf8_lossy(&out.stderr)));
