@@ -90,3 +90,16 @@ fn an_unknown_target_is_a_usage_error() {
     let out = run(Command::new(NYASHC).args(["build", &hello(), "--target", "no-such-triple-at-all"]));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
+
+#[test]
+fn objects_for_other_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let object = dir.path().join("hello.o");
+    let out = run(Command::new(NYASHC)
+        .args(["build", "--emit", "obj", "--target", "aarch64-unknown-linux-gnu", &hello(), "-o"])
+        .arg(&object));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let bytes = std::fs::read(&object).unwrap();
+    // ELF, machine EM_AARCH64 (183) at offset 18.
+    assert!(bytes.starts_with(b"\x7fELF") && u16::from_le_bytes([bytes[18], bytes[19]]) == 183);
+}
