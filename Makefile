@@ -9,3 +9,5 @@ test:
 
 bench: build
 	benches/run.sh
+	benches/compile.sh
+	cargo bench --bench frontend -- --noplot

@@ -42,6 +42,13 @@ fn main() {
         .find_map(|l| l.split_once("native-static-libs:").map(|(_, libs)| libs.trim().to_string()))
         .unwrap_or_default();
     let lib = target_dir.join(&target).join("release").join("libnyash_runtime.a");
-    std::fs::copy(&lib, out.join("libnyash_runtime.a")).expect("the runtime staticlib was built");
+    let bytes = std::fs::read(&lib).expect("the runtime staticlib was built");
+    std::fs::write(out.join("libnyash_runtime.a"), &bytes).expect("OUT_DIR is writable");
+    std::fs::write(out.join("runtime-hash.txt"), format!("{:016x}", fnv1a(&bytes))).expect("OUT_DIR is writable");
     std::fs::write(out.join("native-static-libs.txt"), native_libs).expect("OUT_DIR is writable");
+}
+
+/// A content hash, to name the unpacked copy of the staticlib (see `aot::runtime_archive`).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
 }

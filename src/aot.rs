@@ -13,12 +13,14 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{default_libcall_names, DataDescription, DataId, FuncId, Linkage, Module};
 use cranelift_object::{ObjectBuilder, ObjectModule};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use target_lexicon::Triple;
 
 /// The runtime, as a static library for the host, built with `nyashc` (see build.rs).
 static RUNTIME_STATICLIB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libnyash_runtime.a"));
+/// Content hash of the staticlib, naming its unpacked copy.
+static RUNTIME_HASH: &str = include_str!(concat!(env!("OUT_DIR"), "/runtime-hash.txt"));
 /// The system libraries the runtime staticlib needs at link time.
 static RUNTIME_NATIVE_LIBS: &str = include_str!(concat!(env!("OUT_DIR"), "/native-static-libs.txt"));
 
@@ -58,9 +60,9 @@ pub fn executable(mir: &MirModule, target: &Target, output: &Path) -> Result<(),
     }
     let object = object(mir, target)?;
     let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
-    let (obj_path, lib_path) = (dir.path().join("program.o"), dir.path().join("libnyash_runtime.a"));
+    let obj_path = dir.path().join("program.o");
     std::fs::write(&obj_path, object).map_err(|e| e.to_string())?;
-    std::fs::write(&lib_path, RUNTIME_STATICLIB).map_err(|e| e.to_string())?;
+    let lib_path = runtime_archive()?;
     let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let staged = tempfile::Builder::new()
         .prefix(".nyashc-")
@@ -70,6 +72,27 @@ pub fn executable(mir: &MirModule, target: &Target, output: &Path) -> Result<(),
     link(&target.triple, &obj_path, &lib_path, &staged)?;
     staged.persist(output).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
     Ok(())
+}
+
+/// The embedded staticlib as a file the linker can read: unpacked once into the temporary
+/// directory under a name made of its content hash, then reused by every build.
+fn runtime_archive() -> Result<PathBuf, String> {
+    let dir = std::env::temp_dir();
+    let path = dir.join(format!("nyashc-runtime-{RUNTIME_HASH}.a"));
+    let complete = std::fs::metadata(&path).is_ok_and(|m| m.len() == RUNTIME_STATICLIB.len() as u64);
+    if !complete {
+        let mut staged =
+            tempfile::NamedTempFile::new_in(&dir).map_err(|e| format!("cannot unpack the runtime: {e}"))?;
+        std::io::Write::write_all(&mut staged, RUNTIME_STATICLIB)
+            .map_err(|e| format!("cannot unpack the runtime: {e}"))?;
+        staged.persist(&path).map_err(|e| format!("cannot unpack the runtime: {e}"))?;
+    }
+    Ok(path)
+}
+
+/// Is `program` on the PATH?
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 fn link(triple: &Triple, object: &Path, runtime: &Path, output: &Path) -> Result<(), String> {
@@ -87,6 +110,10 @@ fn link(triple: &Triple, object: &Path, runtime: &Path, output: &Path) -> Result
     // the executable needs nothing but the C library at run time.
     cmd.args(RUNTIME_NATIVE_LIBS.split_whitespace().filter(|lib| *lib != "-lgcc_s"));
     cmd.args(["-Wl,--gc-sections", "-no-pie", "-static-libgcc"]);
+    // gold links this archive in about two thirds of the time of the default linker.
+    if on_path("ld.gold") {
+        cmd.arg("-fuse-ld=gold");
+    }
     let out = cmd.output().map_err(|e| format!("cannot run the linker {}: {e}", compiler.path().display()))?;
     if !out.status.success() {
         return Err(format!("linking failed:\n{}", String::from_utf8_lossy(&out.stderr)));
