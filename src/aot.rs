@@ -6,7 +6,7 @@
 //! program image (boxes, globals, file names, interned names; JSON) and a C `main` that
 //! hands all three to the runtime's `nyrt_main`.
 
-use crate::codegen::{nyash_signature, CodeGen};
+use crate::codegen::{nyash_signature, CodeGen, Listing};
 use crate::mir::Module as MirModule;
 use cranelift_codegen::ir::{types, AbiParam, InstBuilder};
 use cranelift_codegen::settings::{self, Configurable};
@@ -35,16 +35,17 @@ pub struct Target {
     pub opt: OptLevel,
 }
 
-/// The Cranelift IR of every function, as text (`--emit clif`).
-pub fn clif(mir: &MirModule, target: &Target) -> Result<String, String> {
+/// Every function as Cranelift IR (`--emit clif`) or disassembled machine code
+/// (`--emit asm`).
+pub fn listing(mir: &MirModule, target: &Target, listing: Listing) -> Result<String, String> {
     let mut text = String::new();
-    compile(mir, target, |name, clif| text.push_str(&format!("; {name}\n{clif}\n")))?;
+    compile(mir, target, listing, |name, body| text.push_str(&format!("; {name}\n{body}\n")))?;
     Ok(text)
 }
 
 /// An object file for the program (`--emit obj`).
 pub fn object(mir: &MirModule, target: &Target) -> Result<Vec<u8>, String> {
-    let module = compile(mir, target, |_, _| {})?;
+    let module = compile(mir, target, Listing::None, |_, _| {})?;
     module.finish().emit().map_err(|e| e.to_string())
 }
 
@@ -133,8 +134,13 @@ fn isa(target: &Target) -> Result<std::sync::Arc<dyn cranelift_codegen::isa::Tar
 }
 
 /// Lower every function of `mir` into a fresh object module; `on_function` sees each
-/// function's Cranelift IR.
-fn compile(mir: &MirModule, target: &Target, mut on_function: impl FnMut(&str, &str)) -> Result<ObjectModule, String> {
+/// function's listing, if one is asked for.
+fn compile(
+    mir: &MirModule,
+    target: &Target,
+    listing: Listing,
+    mut on_function: impl FnMut(&str, &str),
+) -> Result<ObjectModule, String> {
     let builder = ObjectBuilder::new(isa(target)?, "nyash", default_libcall_names()).map_err(|e| e.to_string())?;
     let mut module = ObjectModule::new(builder);
     let mut codegen = CodeGen::new(&mut module)?;
@@ -144,8 +150,9 @@ fn compile(mir: &MirModule, target: &Target, mut on_function: impl FnMut(&str, &
         .collect::<Result<_, _>>()
         .map_err(|e| e.to_string())?;
     for (f, &id) in mir.functions.iter().zip(&ids) {
-        let clif = codegen.define(&mut module, id, f)?;
-        on_function(&f.name, &clif);
+        if let Some(text) = codegen.define(&mut module, id, f, listing)? {
+            on_function(&f.name, &text);
+        }
     }
     let table = function_table(&mut module, &ids)?;
     let image = mir.image(nyash_runtime::class::symbols());

@@ -1,7 +1,7 @@
 //! The JIT: MIR functions compiled to machine code in this process, with cranelift-jit,
 //! through the same lowering as object files (`codegen`).
 
-use crate::codegen::{nyash_signature, runtime_addresses, CodeGen};
+use crate::codegen::{nyash_signature, runtime_addresses, CodeGen, Listing};
 use crate::mir::Module as MirModule;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
@@ -53,7 +53,7 @@ impl Jit {
     pub fn compile(&mut self, mir: &MirModule, func: u32) -> Result<NativeFn, String> {
         let start = Instant::now();
         let function = &mir.functions[func as usize];
-        self.codegen.define(&mut self.module, self.ids[func as usize], function)?;
+        self.codegen.define(&mut self.module, self.ids[func as usize], function, Listing::None)?;
         self.module.finalize_definitions().map_err(|e| e.to_string())?;
         let code = self.module.get_finalized_function(self.ids[func as usize]);
         self.log.push(Compiled { name: function.name.clone(), at: start - self.started, took: start.elapsed() });

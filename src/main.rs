@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use nyashc::aot::{self, OptLevel, Target};
+use nyashc::codegen::Listing;
 use nyashc::driver;
 use nyashc::mir::Module;
 use nyashc::vm::JitOptions;
@@ -19,7 +20,7 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
     /// What to do with FILE (without a subcommand): run it (vm, jit, exe) or write a form
-    /// of it (mir, clif, obj; exe with -o).
+    /// of it (mir, clif, asm, obj; exe with -o).
     #[arg(long, value_enum)]
     emit: Option<Emit>,
     #[command(flatten)]
@@ -86,6 +87,7 @@ enum Emit {
     Exe,
     Obj,
     Clif,
+    Asm,
     Mir,
 }
 
@@ -101,6 +103,7 @@ enum Artifact {
     Exe,
     Obj,
     Clif,
+    Asm,
 }
 
 fn main() -> ExitCode {
@@ -133,6 +136,7 @@ fn execute(cli: Cli) -> i32 {
                 Emit::Exe => build_artifact(&file, Artifact::Exe, &cli.build),
                 Emit::Obj => build_artifact(&file, Artifact::Obj, &cli.build),
                 Emit::Clif => build_artifact(&file, Artifact::Clif, &cli.build),
+                Emit::Asm => build_artifact(&file, Artifact::Asm, &cli.build),
             }
         }
     }
@@ -175,13 +179,16 @@ fn build_artifact(file: &Path, artifact: Artifact, build: &BuildArgs) -> i32 {
     };
     with_module(file, |module| {
         let result = match artifact {
-            Artifact::Clif => aot::clif(&module, &target).map(|text| match &build.output {
-                Some(out) => std::fs::write(out, text).map_err(|e| e.to_string()),
-                None => {
-                    print!("{text}");
-                    Ok(())
-                }
-            }),
+            Artifact::Clif | Artifact::Asm => {
+                let listing = if artifact == Artifact::Clif { Listing::Clif } else { Listing::Asm };
+                aot::listing(&module, &target, listing).map(|text| match &build.output {
+                    Some(out) => std::fs::write(out, text).map_err(|e| e.to_string()),
+                    None => {
+                        print!("{text}");
+                        Ok(())
+                    }
+                })
+            }
             Artifact::Obj => {
                 let out = build.output.clone().unwrap_or_else(|| file.with_extension("o"));
                 aot::object(&module, &target).map(|bytes| std::fs::write(&out, bytes).map_err(|e| e.to_string()))

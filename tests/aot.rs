@@ -72,6 +72,8 @@ fn every_emit_form() {
 
     let clif = run(Command::new(NYASHC).args(["--emit", "clif", &hello()]));
     assert!(text(&clif.stdout).contains("function "), "{}", text(&clif.stdout));
+    let asm = run(Command::new(NYASHC).args(["--emit", "asm", &hello()]));
+    assert!(text(&asm.stdout).contains("ret"), "{}", text(&asm.stdout));
     let mir = run(Command::new(NYASHC).args(["--emit", "mir", &hello()]));
     assert!(text(&mir.stdout).contains("fn main("), "{}", text(&mir.stdout));
 

@@ -101,3 +101,18 @@ fn truncated_programs_never_crash_the_compiler() {
         }
     }
 }
+
+#[test]
+fn jit_stats_name_the_compiled_functions() {
+    let dir = tempfile::tempdir().unwrap();
+    let src =
+        "function twice(n) {\n    return n * 2\n}\nlocal i = 0\nloop(i < 50) {\n    i = i + twice(1)\n}\nprint(i)\n";
+    let file = write(dir.path(), "hot.nyash", src);
+    let out = nyashc(&["run", "--emit", "jit", "--jit-threshold", "10", "--jit-stats", &file]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "50\n");
+    let err = stderr(&out);
+    assert!(err.contains("jit: compiled twice/1 at "), "{err}");
+    assert!(err.contains("jit: compiled main at "), "main loops 25 times, past 10: {err}");
+    let cold = nyashc(&["run", "--emit", "jit", "--jit-threshold", "30", "--jit-stats", &file]);
+    assert_eq!(stderr(&cold), "", "25 calls and 26 entries/back-edges stay under 30");
+}

@@ -47,6 +47,16 @@ pub fn nyash_signature<M: Module>(module: &M) -> Signature {
     sig
 }
 
+/// A text form of each compiled function, for `--emit clif|asm`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    None,
+    /// Cranelift IR, before optimisation.
+    Clif,
+    /// The machine code, disassembled.
+    Asm,
+}
+
 /// Module-wide state of the lowering: runtime imports and string constants.
 pub struct CodeGen {
     rt: RuntimeFns,
@@ -60,10 +70,17 @@ impl CodeGen {
         Ok(CodeGen { rt, strings: FxHashMap::default(), builder_context: FunctionBuilderContext::new() })
     }
 
-    /// Lower `f` into the body of the already declared `id`. With `clif`, the Cranelift IR
-    /// text is returned too.
-    pub fn define<M: Module>(&mut self, module: &mut M, id: FuncId, f: &mir::Function) -> Result<String, String> {
+    /// Lower `f` into the body of the already declared `id`, and return the listing asked
+    /// for, if any.
+    pub fn define<M: Module>(
+        &mut self,
+        module: &mut M,
+        id: FuncId,
+        f: &mir::Function,
+        listing: Listing,
+    ) -> Result<Option<String>, String> {
         let mut ctx = module.make_context();
+        ctx.set_disasm(listing == Listing::Asm);
         ctx.func.signature = nyash_signature(module);
         let strings = self.string_data(module, f)?;
         let mut builder_context = std::mem::take(&mut self.builder_context);
@@ -76,10 +93,11 @@ impl CodeGen {
             lower.builder.finalize(target);
         }
         self.builder_context = builder_context;
-        let text = ctx.func.display().to_string();
+        let clif = (listing == Listing::Clif).then(|| ctx.func.display().to_string());
         module.define_function(id, &mut ctx).map_err(|e| format!("{}: {e:?}", f.name))?;
+        let asm = ctx.compiled_code().and_then(|code| code.vcode.clone()).filter(|_| listing == Listing::Asm);
         module.clear_context(&mut ctx);
-        Ok(text)
+        Ok(clif.or(asm))
     }
 
     /// A data object for every string constant and builtin box name `f` uses.
