@@ -22,16 +22,17 @@ pub enum Dispatch {
 pub fn dispatch(recv: &Value, method: Sym, args: &[Value]) -> RtResult<Dispatch> {
     if let Value::Obj(o) = recv {
         if let Obj::Instance(inst) = &**o {
-            let class = class::get(inst.class);
             if method == class::SYM_FINI && args.is_empty() {
                 return finalise_now(recv).map(Dispatch::Done);
             }
-            if let Some(m) = class.methods.get(&method) {
+            let found = class::with(inst.class, |c| c.methods.get(&method).copied());
+            if let Some(m) = found {
                 if args.len() != m.arity as usize {
-                    check_arity(&class.name, &sym_name(method), args, m.arity as usize)?;
+                    check_arity(&class::name(inst.class), &sym_name(method), args, m.arity as usize)?;
                 }
                 return Ok(Dispatch::User(m.func));
             }
+            let class = class::get(inst.class);
             let name = sym_name(method);
             let inner = inst.inner.borrow().clone();
             return match &*name {

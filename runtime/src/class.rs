@@ -107,8 +107,9 @@ pub fn get(id: ClassId) -> Rc<ClassInfo> {
     CLASSES.with(|c| c.borrow()[id as usize].clone())
 }
 
+/// Read a class. `f` runs while the registry is borrowed: it must not run user code.
 pub fn with<R>(id: ClassId, f: impl FnOnce(&ClassInfo) -> R) -> R {
-    f(&get(id))
+    CLASSES.with(|c| f(&c.borrow()[id as usize]))
 }
 
 pub fn name(id: ClassId) -> String {

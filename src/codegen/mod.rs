@@ -25,7 +25,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataDescription, DataId, FuncId, Module};
 use nyash_runtime::abi::{arith_code, cmp_code, pack_loc};
 use nyash_runtime::class::intern;
-use nyash_runtime::ops::Arith;
+use nyash_runtime::ops::{Arith, Cmp};
 pub use runtime_fns::{addresses as runtime_addresses, RuntimeFns};
 use rustc_hash::FxHashMap;
 
@@ -227,10 +227,18 @@ impl<'a, M: Module> FnLower<'a, M> {
         for (i, block) in self.f.blocks.iter().enumerate() {
             self.current = i;
             self.builder.switch_to_block(self.blocks[i]);
-            for inst in &block.insts {
+            let fused = mir::analysis::fused_compare(block, &self.temps);
+            let insts = if fused.is_some() { &block.insts[..block.insts.len() - 1] } else { &block.insts[..] };
+            for inst in insts {
                 self.inst(inst);
             }
-            self.terminator(&block.term);
+            match (fused, &block.term) {
+                (Some(compare), Terminator::Branch { then_to, else_to, .. }) => {
+                    let (t, e) = (self.blocks[*then_to as usize], self.blocks[*else_to as usize]);
+                    self.compare_branch(compare, t, e);
+                }
+                (_, term) => self.terminator(term),
+            }
         }
 
         self.builder.switch_to_block(self.unwind);
@@ -371,10 +379,20 @@ impl<'a, M: Module> FnLower<'a, M> {
         (addr, len)
     }
 
+    /// Release every register and count the call out. Small frames test each register
+    /// inline (most hold no reference); large ones let the runtime walk them.
     fn leave_frame(&mut self) {
-        let base = self.reg(0);
-        let n = self.i32(self.f.regs);
-        self.call_rt(self.cg.rt.release_frame, &[base, n]);
+        const INLINE_RELEASE_MAX: u32 = 32;
+        if self.f.regs <= INLINE_RELEASE_MAX {
+            for r in 0..self.f.regs {
+                let addr = self.reg(r);
+                self.release_if_heap(addr);
+            }
+        } else {
+            let base = self.reg(0);
+            let n = self.i32(self.f.regs);
+            self.call_rt(self.cg.rt.release_frame, &[base, n]);
+        }
         self.call_rt(self.cg.rt.leave, &[]);
     }
 
@@ -587,23 +605,35 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.builder.switch_to_block(done);
     }
 
-    fn compare(&mut self, dst: Reg, op: nyash_runtime::ops::Cmp, lhs: Reg, rhs: Reg, loc: &Loc) {
-        use nyash_runtime::ops::Cmp;
+    /// `branch (lhs op rhs)` without a Bool in between: integers inline, the rest through
+    /// `nyrt_compare` (whose success result is always a Bool).
+    fn compare_branch(&mut self, (op, lhs, rhs, loc): (Cmp, Reg, Reg, Loc), then_to: Block, else_to: Block) {
+        let (both, a, b) = self.both_ints(lhs, rhs);
+        let (fast, slow) = (self.builder.create_block(), self.builder.create_block());
+        self.builder.ins().brif(both, fast, &[], slow, &[]);
+        self.builder.switch_to_block(fast);
+        let (x, y) = (self.payload(a), self.payload(b));
+        let taken = self.builder.ins().icmp(int_cc(op), x, y);
+        self.builder.ins().brif(taken, then_to, &[], else_to, &[]);
+        self.builder.switch_to_block(slow);
+        let (code, out, l) = (self.i32(cmp_code(op)), self.result_slot(), self.loc(&loc));
+        let status = self.call_rt(self.cg.rt.compare, &[code, a, b, out, l]);
+        self.check(status);
+        self.release_temps(&[lhs, rhs]);
+        let taken = self.builder.ins().uload8(types::I32, MemFlagsData::trusted(), out, 1);
+        let void = self.builder.ins().iconst(types::I8, TAG_VOID);
+        self.builder.ins().store(MemFlagsData::trusted(), void, out, 0);
+        self.builder.ins().brif(taken, then_to, &[], else_to, &[]);
+    }
+
+    fn compare(&mut self, dst: Reg, op: Cmp, lhs: Reg, rhs: Reg, loc: &Loc) {
         let (both, a, b) = self.both_ints(lhs, rhs);
         let (fast, slow, done) =
             (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
         self.builder.ins().brif(both, fast, &[], slow, &[]);
         self.builder.switch_to_block(fast);
         let (x, y) = (self.payload(a), self.payload(b));
-        let cc = match op {
-            Cmp::Eq => IntCC::Equal,
-            Cmp::Ne => IntCC::NotEqual,
-            Cmp::Lt => IntCC::SignedLessThan,
-            Cmp::Le => IntCC::SignedLessThanOrEqual,
-            Cmp::Gt => IntCC::SignedGreaterThan,
-            Cmp::Ge => IntCC::SignedGreaterThanOrEqual,
-        };
-        let v = self.builder.ins().icmp(cc, x, y);
+        let v = self.builder.ins().icmp(int_cc(op), x, y);
         self.store_unboxed(dst, TAG_BOOL, Some((v, 1)));
         self.builder.ins().jump(done, &[]);
         self.builder.switch_to_block(slow);
@@ -668,5 +698,16 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.builder.ins().trap(cranelift_codegen::ir::TrapCode::unwrap_user(1));
             }
         }
+    }
+}
+
+fn int_cc(op: Cmp) -> IntCC {
+    match op {
+        Cmp::Eq => IntCC::Equal,
+        Cmp::Ne => IntCC::NotEqual,
+        Cmp::Lt => IntCC::SignedLessThan,
+        Cmp::Le => IntCC::SignedLessThanOrEqual,
+        Cmp::Gt => IntCC::SignedGreaterThan,
+        Cmp::Ge => IntCC::SignedGreaterThanOrEqual,
     }
 }

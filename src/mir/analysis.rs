@@ -1,6 +1,7 @@
 //! Facts about MIR functions that several backends use.
 
-use super::Function;
+use super::{BinaryOp, Block, Function, Inst, Loc, Reg, Terminator};
+use nyash_runtime::ops::Cmp;
 
 /// Temporaries: registers written once and read once, later in the same block. Their one
 /// read is their last, so backends move the value out there (and a temporary never keeps
@@ -34,4 +35,16 @@ pub fn single_use_temporaries(f: &Function) -> Vec<bool> {
                 && def_at[r].1 < use_at[r].1
         })
         .collect()
+}
+
+/// A block ending `%c = cmp a, b; branch %c` where `%c` is a temporary: backends test the
+/// comparison and branch in one step, never materialising the Bool.
+pub fn fused_compare(b: &Block, temps: &[bool]) -> Option<(Cmp, Reg, Reg, Loc)> {
+    let Terminator::Branch { cond, .. } = &b.term else { return None };
+    match b.insts.last()? {
+        Inst::Binary { dst, op: BinaryOp::Cmp(op), lhs, rhs, loc } if dst == cond && temps[*dst as usize] => {
+            Some((*op, *lhs, *rhs, *loc))
+        }
+        _ => None,
+    }
 }

@@ -207,17 +207,6 @@ fn constant(c: &Const) -> Value {
     }
 }
 
-/// A block ending `%c = cmp ...; branch %c` where `%c` is a temporary: one op does both.
-fn fused_compare(b: &mir::Block, temps: &[bool]) -> Option<(Cmp, R, R, Loc)> {
-    let Terminator::Branch { cond, .. } = &b.term else { return None };
-    match b.insts.last()? {
-        Inst::Binary { dst, op: BinaryOp::Cmp(op), lhs, rhs, loc } if dst == cond && temps[*dst as usize] => {
-            Some((*op, *lhs, *rhs, *loc))
-        }
-        _ => None,
-    }
-}
-
 fn compile_function(f: &mir::Function) -> VmFunction {
     let temps = crate::mir::analysis::single_use_temporaries(f);
     // A constant read once becomes an operand of its reader: no op, no register write.
@@ -240,7 +229,7 @@ fn compile_function(f: &mir::Function) -> VmFunction {
     for b in &f.blocks {
         let start = ops.len() as u32;
         starts.push(start);
-        let fused = fused_compare(b, &temps);
+        let fused = crate::mir::analysis::fused_compare(b, &temps);
         let insts = if fused.is_some() { &b.insts[..b.insts.len() - 1] } else { &b.insts[..] };
         for inst in insts {
             if !matches!(inst, Inst::Const { dst, .. } if folded[*dst as usize].is_some()) {
