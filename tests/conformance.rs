@@ -7,6 +7,9 @@
 //!   exit status is 70;
 //! - `// expect error: LINE`: a compile error reported at that line, exit status 1;
 //! - `// expect exit: N`: the exit status when it is not 0.
+//!
+//! Beyond that, every backend's stdout, stderr and exit status must be byte-identical to
+//! the first backend's: that is what checks the source line each runtime error names.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -48,15 +51,59 @@ fn parse_expectations(source: &str) -> Expect {
     e
 }
 
-fn check(path: &Path, backend: &[&str]) -> Result<(), String> {
-    let source = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let expect = parse_expectations(&source);
-    let out = Command::new(env!("CARGO_BIN_EXE_nyashc")).args(backend).arg(path).output().map_err(|e| e.to_string())?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let status = out.status.code().unwrap_or(-1);
-    let fail = |why: String| Err(format!("{why}\n--- stdout\n{stdout}--- stderr\n{stderr}--- status {status}"));
+/// What one backend did with one program.
+#[derive(PartialEq)]
+struct Outcome {
+    stdout: String,
+    stderr: String,
+    status: i32,
+}
 
+fn run(path: &Path, backend: &[&str]) -> Result<Outcome, String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_nyashc")).args(backend).arg(path).output().map_err(|e| e.to_string())?;
+    Ok(Outcome {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        status: out.status.code().unwrap_or(-1),
+    })
+}
+
+/// Run `path` on every backend: each outcome must meet the expectations and be
+/// byte-identical (stdout, stderr, exit status) to the first backend's.
+fn check_program(path: &Path) -> Vec<Result<(), String>> {
+    let expect = match std::fs::read_to_string(path) {
+        Ok(source) => parse_expectations(&source),
+        Err(e) => return vec![Err(e.to_string())],
+    };
+    let mut reference: Option<Outcome> = None;
+    let mut results = Vec::new();
+    for backend in BACKENDS {
+        let result = run(path, backend).and_then(|outcome| {
+            check(&expect, &outcome)?;
+            match &reference {
+                Some(first) if *first != outcome => {
+                    Err(describe(&outcome, format!("differs from `{}`", BACKENDS[0].join(" "))))
+                }
+                Some(_) => Ok(()),
+                None => {
+                    reference = Some(outcome);
+                    Ok(())
+                }
+            }
+        });
+        results.push(result.map_err(|why| format!("FAIL {} [{}]: {why}", path.display(), backend.join(" "))));
+    }
+    results
+}
+
+fn describe(o: &Outcome, why: String) -> String {
+    format!("{why}\n--- stdout\n{}--- stderr\n{}--- status {}", o.stdout, o.stderr, o.status)
+}
+
+fn check(expect: &Expect, outcome: &Outcome) -> Result<(), String> {
+    let Outcome { stdout, stderr, status } = outcome;
+    let status = *status;
+    let fail = |why: String| Err(describe(outcome, why));
     if stderr.contains("panicked") || stderr.contains("internal compiler error") {
         return fail("the compiler or program crashed".into());
     }
@@ -103,25 +150,24 @@ fn programs() -> Vec<PathBuf> {
 
 fn main() {
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let jobs: Vec<(PathBuf, &[&str])> = programs()
+    let programs: Vec<PathBuf> = programs()
         .into_iter()
         .filter(|p| filter.as_ref().is_none_or(|f| p.to_string_lossy().contains(f.as_str())))
-        .flat_map(|p| BACKENDS.iter().map(move |b| (p.clone(), *b)))
         .collect();
-    let queue = Mutex::new(jobs.into_iter());
+    let queue = Mutex::new(programs.into_iter());
     let failures = Mutex::new(Vec::new());
     let passed = std::sync::atomic::AtomicUsize::new(0);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| loop {
-                let Some((path, backend)) = queue.lock().unwrap().next() else { break };
-                match check(&path, backend) {
-                    Ok(()) => {
-                        passed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    }
-                    Err(why) => {
-                        failures.lock().unwrap().push(format!("FAIL {} [{}]: {why}", path.display(), backend.join(" ")))
+                let Some(path) = queue.lock().unwrap().next() else { break };
+                for result in check_program(&path) {
+                    match result {
+                        Ok(()) => {
+                            passed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        Err(why) => failures.lock().unwrap().push(why),
                     }
                 }
             });

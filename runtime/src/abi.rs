@@ -147,7 +147,7 @@ unsafe fn call_native(code: hooks::NativeCode, args: *mut Value, dst: *mut Value
             *dst = out;
             OK
         }
-        _ => raise(take_pending().at(unpack_loc(loc))),
+        _ => nyrt_locate(loc),
     }
 }
 
@@ -162,14 +162,52 @@ pub unsafe extern "C" fn nyrt_call(func: FuncId, args: *mut Value, n: u32, dst: 
     store(dst, hooks::call(func, &args), loc)
 }
 
-/// Method call. `args` holds the receiver and then the `n - 1` arguments.
+/// The inline cache of one compiled method call site: the receiver class last seen there
+/// and the machine code its method resolved to. Compiled code calls `code` directly while
+/// the receiver's class is `class`; `nyrt_boxcall` fills it.
+#[repr(C)]
+pub struct CallCache {
+    pub class: u32,
+    pub code: Option<hooks::NativeCode>,
+}
+
+/// Give the pending exception the location `loc` if it has none yet (as `call_native`
+/// does), for a compiled call that went straight to its callee's code. Returns [`RAISED`].
 #[no_mangle]
-pub unsafe extern "C" fn nyrt_boxcall(method: Sym, args: *mut Value, n: u32, dst: *mut Value, loc: u64) -> u32 {
+pub extern "C" fn nyrt_locate(loc: u64) -> u32 {
+    raise(take_pending().at(unpack_loc(loc)))
+}
+
+/// A class id no instance has: the initial `CallCache::class`.
+pub const NO_CLASS: u32 = u32::MAX - 1;
+
+/// The class of an instance, or `u32::MAX` for any other value.
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_class_of(v: *const Value) -> u32 {
+    crate::object::instance_class(&*v).unwrap_or(u32::MAX)
+}
+
+/// Method call. `args` holds the receiver and then the `n - 1` arguments; `cache` is the
+/// call site's inline cache.
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_boxcall(
+    method: Sym,
+    args: *mut Value,
+    n: u32,
+    dst: *mut Value,
+    loc: u64,
+    cache: *mut CallCache,
+) -> u32 {
     let rest = std::slice::from_raw_parts(args.add(1), n as usize - 1);
     let outcome = match dispatch(&*args, method, rest) {
         Ok(Dispatch::User(func)) => {
             return match hooks::native(func) {
-                Some(code) => call_native(code, args, dst, loc),
+                Some(code) => {
+                    if let Some(class) = crate::object::instance_class(&*args) {
+                        *cache = CallCache { class, code: Some(code) };
+                    }
+                    call_native(code, args, dst, loc)
+                }
                 None => store(dst, hooks::call(func, &take_args(args, n)), loc),
             };
         }

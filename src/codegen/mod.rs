@@ -23,7 +23,7 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::ir::{ExternalName, GlobalValueData, UserExternalName};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataDescription, DataId, FuncId, Module};
-use nyash_runtime::abi::{arith_code, cmp_code, pack_loc};
+use nyash_runtime::abi::{arith_code, cmp_code, pack_loc, NO_CLASS};
 use nyash_runtime::class::intern;
 use nyash_runtime::ops::{Arith, Cmp};
 pub use runtime_fns::{addresses as runtime_addresses, RuntimeFns};
@@ -364,9 +364,15 @@ impl<'a, M: Module> FnLower<'a, M> {
     }
 
     fn string(&mut self, text: &str) -> (ClValue, ClValue) {
-        let data = self.strings[text];
-        // As `Module::declare_data_in_func`, but never "colocated": the JIT places data
-        // anywhere in the address space, out of reach of a 32-bit PC-relative reference.
+        let addr = self.data_address(self.strings[text]);
+        let len = self.builder.ins().iconst(types::I64, text.len() as i64);
+        (addr, len)
+    }
+
+    /// The address of a data object. As `Module::declare_data_in_func`, but never
+    /// "colocated": the JIT places data anywhere in the address space, out of reach of a
+    /// 32-bit PC-relative reference.
+    fn data_address(&mut self, data: DataId) -> ClValue {
         let name = self.builder.func.declare_imported_user_function(UserExternalName::new(1, data.as_u32()));
         let gv = self.builder.func.create_global_value(GlobalValueData::Symbol {
             name: ExternalName::user(name),
@@ -374,9 +380,7 @@ impl<'a, M: Module> FnLower<'a, M> {
             colocated: false,
             tls: false,
         });
-        let addr = self.builder.ins().symbol_value(self.ptr, gv);
-        let len = self.builder.ins().iconst(types::I64, text.len() as i64);
-        (addr, len)
+        self.builder.ins().symbol_value(self.ptr, gv)
     }
 
     /// Release every register and count the call out. Small frames test each register
@@ -425,15 +429,7 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.check(status);
                 self.move_into(out, *dst);
             }
-            Inst::BoxCall { dst, recv, method, args, loc } => {
-                let with_recv: Vec<Reg> = std::iter::once(*recv).chain(args.iter().copied()).collect();
-                let argv = self.pass_args(&with_recv);
-                let m = self.i32(intern(method));
-                let (n, out, l) = (self.i32(with_recv.len() as u32), self.result_slot(), self.loc(loc));
-                let status = self.call_rt(rt.boxcall, &[m, argv, n, out, l]);
-                self.check(status);
-                self.move_into(out, *dst);
-            }
+            Inst::BoxCall { dst, recv, method, args, loc } => self.box_call(*dst, *recv, method, args, loc),
             Inst::NewBuiltin { dst, name, args, loc } => {
                 let argv = self.pass_args(args);
                 let (text, len) = self.string(name);
@@ -507,6 +503,59 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.move_into(out, *dst);
             }
         }
+    }
+
+    /// A method call through the call site's inline cache: when the receiver's class is
+    /// the one cached, its compiled method is called directly; otherwise `nyrt_boxcall`
+    /// dispatches (and refills the cache).
+    fn box_call(&mut self, dst: Reg, recv: Reg, method: &str, args: &[Reg], loc: &Loc) {
+        let with_recv: Vec<Reg> = std::iter::once(recv).chain(args.iter().copied()).collect();
+        let argv = self.pass_args(&with_recv);
+        let out = self.result_slot();
+        let cache = self.call_cache();
+        let class = self.call_rt(self.cg.rt.class_of, &[argv]);
+        let cached = self.builder.ins().load(types::I32, MemFlagsData::trusted(), cache, 0);
+        let hit = self.builder.ins().icmp(IntCC::Equal, class, cached);
+        let (fast, slow, done) =
+            (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
+        self.builder.append_block_param(done, types::I32);
+        self.builder.ins().brif(hit, fast, &[], slow, &[]);
+
+        self.builder.switch_to_block(fast);
+        let code = self.builder.ins().load(self.ptr, MemFlagsData::trusted(), cache, 8);
+        let signature = nyash_signature(self.module);
+        let sig = self.builder.import_signature(signature);
+        let call = self.builder.ins().call_indirect(sig, code, &[argv, out]);
+        let status = self.builder.inst_results(call)[0];
+        let (raised, zero) = (self.builder.create_block(), self.builder.ins().iconst(types::I32, 0));
+        self.builder.ins().brif(status, raised, &[], done, &[zero.into()]);
+
+        // The callee's error gets this call's line if it has none (a stack overflow).
+        self.builder.switch_to_block(raised);
+        let l = self.loc(loc);
+        let status = self.call_rt(self.cg.rt.locate, &[l]);
+        self.builder.ins().jump(done, &[status.into()]);
+
+        self.builder.switch_to_block(slow);
+        let (m, n, l) = (self.i32(intern(method)), self.i32(with_recv.len() as u32), self.loc(loc));
+        let status = self.call_rt(self.cg.rt.boxcall, &[m, argv, n, out, l, cache]);
+        self.builder.ins().jump(done, &[status.into()]);
+
+        self.builder.switch_to_block(done);
+        let status = self.builder.block_params(done)[0];
+        self.check(status);
+        self.move_into(out, dst);
+    }
+
+    /// A fresh, writable `abi::CallCache` for one call site, holding no class.
+    fn call_cache(&mut self) -> ClValue {
+        let data = self.module.declare_anonymous_data(true, false).expect("anonymous data can always be declared");
+        let mut desc = DataDescription::new();
+        let mut bytes = vec![0u8; 16];
+        bytes[..4].copy_from_slice(&NO_CLASS.to_le_bytes());
+        desc.define(bytes.into_boxed_slice());
+        self.module.define_data(data, &desc).expect("a fresh data object can be defined");
+        self.data_address(data)
     }
 
     fn release_temps(&mut self, regs: &[Reg]) {
