@@ -6,7 +6,7 @@
 //! program image (boxes, globals, file names, interned names; JSON) and a C `main` that
 //! hands all three to the runtime's `nyrt_main`.
 
-use crate::codegen::{nyash_signature, CodeGen, Listing};
+use crate::codegen::{nyash_signature, CodeGen, Entry, Listing};
 use crate::mir::Module as MirModule;
 use cranelift_codegen::ir::{types, AbiParam, InstBuilder};
 use cranelift_codegen::settings::{self, Configurable};
@@ -150,7 +150,7 @@ fn compile(
         .collect::<Result<_, _>>()
         .map_err(|e| e.to_string())?;
     for (f, &id) in mir.functions.iter().zip(&ids) {
-        if let Some(text) = codegen.define(&mut module, id, f, listing)? {
+        if let Some(text) = codegen.define(&mut module, id, f, Entry::Call, listing)? {
             on_function(&f.name, &text);
         }
     }

@@ -1,7 +1,7 @@
 //! The JIT: MIR functions compiled to machine code in this process, with cranelift-jit,
 //! through the same lowering as object files (`codegen`).
 
-use crate::codegen::{nyash_signature, runtime_addresses, CodeGen, Listing};
+use crate::codegen::{nyash_signature, runtime_addresses, CodeGen, Entry, Listing};
 use crate::mir::Module as MirModule;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
@@ -51,12 +51,35 @@ impl Jit {
 
     /// Compile MIR function `func` and return its machine code.
     pub fn compile(&mut self, mir: &MirModule, func: u32) -> Result<NativeFn, String> {
+        let name = mir.functions[func as usize].name.clone();
+        self.define(mir, func, self.ids[func as usize], Entry::Call, name)
+    }
+
+    /// Compile the entry of `func` at loop header `block` that a running VM activation
+    /// moves to (see `Entry::Resume`).
+    pub fn compile_resume(&mut self, mir: &MirModule, func: u32, block: u32) -> Result<NativeFn, String> {
+        let signature = nyash_signature(&self.module);
+        let id = self
+            .module
+            .declare_function(&format!("nyash_f{func}_resume{block}"), Linkage::Local, &signature)
+            .map_err(|e| e.to_string())?;
+        let name = format!("{} (entered at loop block {block})", mir.functions[func as usize].name);
+        self.define(mir, func, id, Entry::Resume(block), name)
+    }
+
+    fn define(
+        &mut self,
+        mir: &MirModule,
+        func: u32,
+        id: FuncId,
+        entry: Entry,
+        name: String,
+    ) -> Result<NativeFn, String> {
         let start = Instant::now();
-        let function = &mir.functions[func as usize];
-        self.codegen.define(&mut self.module, self.ids[func as usize], function, Listing::None)?;
+        self.codegen.define(&mut self.module, id, &mir.functions[func as usize], entry, Listing::None)?;
         self.module.finalize_definitions().map_err(|e| e.to_string())?;
-        let code = self.module.get_finalized_function(self.ids[func as usize]);
-        self.log.push(Compiled { name: function.name.clone(), at: start - self.started, took: start.elapsed() });
+        let code = self.module.get_finalized_function(id);
+        self.log.push(Compiled { name, at: start - self.started, took: start.elapsed() });
         // SAFETY: the function was declared with `nyash_signature`, which is `NativeFn`.
         Ok(unsafe { std::mem::transmute::<*const u8, NativeFn>(code) })
     }

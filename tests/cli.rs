@@ -113,6 +113,7 @@ fn jit_stats_name_the_compiled_functions() {
     let err = stderr(&out);
     assert!(err.contains("jit: compiled twice/1 at "), "{err}");
     assert!(err.contains("jit: compiled main at "), "main loops 25 times, past 10: {err}");
+    assert!(err.contains("jit: compiled main (entered at loop block "), "the running loop moves over: {err}");
     let cold = nyashc(&["run", "--emit", "jit", "--jit-threshold", "30", "--jit-stats", &file]);
     assert_eq!(stderr(&cold), "", "25 calls and 26 entries/back-edges stay under 30");
 }

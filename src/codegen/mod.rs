@@ -47,6 +47,17 @@ pub fn nyash_signature<M: Module>(module: &M) -> Signature {
     sig
 }
 
+/// Where compiled code starts running a function.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Entry {
+    /// A call: `args` holds the parameters, and the code starts at the first block.
+    Call,
+    /// A VM activation moving to machine code at a loop header (on-stack replacement):
+    /// `args` holds the VM's whole register frame, which the code takes over, and it
+    /// starts at MIR block `.0`.
+    Resume(u32),
+}
+
 /// A text form of each compiled function, for `--emit clif|asm`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Listing {
@@ -70,13 +81,14 @@ impl CodeGen {
         Ok(CodeGen { rt, strings: FxHashMap::default(), builder_context: FunctionBuilderContext::new() })
     }
 
-    /// Lower `f` into the body of the already declared `id`, and return the listing asked
-    /// for, if any.
+    /// Lower `f`, entered at `entry`, into the body of the already declared `id`, and
+    /// return the listing asked for, if any.
     pub fn define<M: Module>(
         &mut self,
         module: &mut M,
         id: FuncId,
         f: &mir::Function,
+        entry: Entry,
         listing: Listing,
     ) -> Result<Option<String>, String> {
         let mut ctx = module.make_context();
@@ -88,7 +100,7 @@ impl CodeGen {
         {
             let builder = FunctionBuilder::new(&mut ctx.func, &mut builder_context);
             let mut lower = FnLower::new(self, module, builder, f, &strings);
-            lower.function();
+            lower.function(entry);
             lower.builder.seal_all_blocks();
             lower.builder.finalize(target);
         }
@@ -195,11 +207,11 @@ impl<'a, M: Module> FnLower<'a, M> {
         }
     }
 
-    fn function(&mut self) {
-        let entry = self.builder.create_block();
-        self.builder.append_block_params_for_function_params(entry);
-        self.builder.switch_to_block(entry);
-        let params = self.builder.block_params(entry).to_vec();
+    fn function(&mut self, entry: Entry) {
+        let start = self.builder.create_block();
+        self.builder.append_block_params_for_function_params(start);
+        self.builder.switch_to_block(start);
+        let params = self.builder.block_params(start).to_vec();
         let (args, out) = (params[0], params[1]);
         self.out = out;
 
@@ -212,17 +224,21 @@ impl<'a, M: Module> FnLower<'a, M> {
 
         self.builder.switch_to_block(ok);
         let void = self.builder.ins().iconst(types::I8, TAG_VOID);
-        for r in 0..self.f.regs {
-            let addr = self.reg(r);
-            self.builder.ins().store(MemFlagsData::trusted(), void, addr, 0);
-        }
         let result = self.result_slot();
         self.builder.ins().store(MemFlagsData::trusted(), void, result, 0);
-        for p in 0..self.f.params {
-            let dst = self.reg(p);
-            self.copy_words(args, (p as i32) * SLOT, dst);
+        let (taken_over, first) = match entry {
+            Entry::Call => (self.f.params, 0),
+            Entry::Resume(block) => (self.f.regs, block),
+        };
+        for r in 0..self.f.regs {
+            let dst = self.reg(r);
+            if r < taken_over {
+                self.copy_words(args, (r as i32) * SLOT, dst);
+            } else {
+                self.builder.ins().store(MemFlagsData::trusted(), void, dst, 0);
+            }
         }
-        self.builder.ins().jump(self.blocks[0], &[]);
+        self.builder.ins().jump(self.blocks[first as usize], &[]);
 
         for (i, block) in self.f.blocks.iter().enumerate() {
             self.current = i;

@@ -171,6 +171,8 @@ pub struct VmFunction {
     pub consts: Vec<Value>,
     /// `(first op, last op + 1, handler op)` for every block that has a handler.
     handlers: Vec<(u32, u32, u32)>,
+    /// The first op of each MIR block.
+    block_starts: Vec<u32>,
 }
 
 impl VmFunction {
@@ -178,6 +180,11 @@ impl VmFunction {
     pub fn handler_at(&self, pc: usize) -> Option<u32> {
         let pc = pc as u32;
         self.handlers.iter().find(|(start, end, _)| (*start..*end).contains(&pc)).map(|h| h.2)
+    }
+
+    /// The MIR block that starts at op `pc` (a jump target).
+    pub fn block_at(&self, pc: u32) -> u32 {
+        self.block_starts.partition_point(|&start| start < pc) as u32
     }
 }
 
@@ -265,7 +272,7 @@ fn compile_function(f: &mir::Function) -> VmFunction {
     for h in &mut handlers {
         h.2 = starts[h.2 as usize];
     }
-    VmFunction { params: f.params, regs: f.regs, ops, consts, handlers }
+    VmFunction { params: f.params, regs: f.regs, ops, consts, handlers, block_starts: starts }
 }
 
 fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32) -> Op {

@@ -23,6 +23,7 @@ use nyash_runtime::object::{
 };
 use nyash_runtime::ops::{self, Arith, Cmp};
 use nyash_runtime::{hooks, program, Value};
+use rustc_hash::FxHashMap;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -45,13 +46,18 @@ pub struct JitOptions {
 }
 
 /// Tiering: functions start in the VM and move to machine code once hot. VM and compiled
-/// frames call each other freely, since both call through `Vm::enter`.
+/// frames call each other freely, since both call through `Vm::enter`. A VM activation
+/// still looping in a function that has been compiled moves to machine code at its next
+/// back-edge (on-stack replacement), so a hot loop in `main` is compiled too.
 struct Tier {
     jit: RefCell<Jit>,
     mir: Module,
     native: Vec<Cell<Option<NativeFn>>>,
     /// Calls and back-edges seen so far; `u32::MAX` once compiled (or failed to).
     heat: Vec<Cell<u32>>,
+    /// Loop-header entries compiled so far, by function and MIR block; `None` if the
+    /// compilation failed.
+    resume: RefCell<FxHashMap<(u32, u32), Option<NativeFn>>>,
     options: JitOptions,
 }
 
@@ -62,6 +68,7 @@ impl Tier {
             mir: mir.clone(),
             native: mir.functions.iter().map(|_| Cell::new(None)).collect(),
             heat: mir.functions.iter().map(|_| Cell::new(0)).collect(),
+            resume: RefCell::new(FxHashMap::default()),
             options,
         })
     }
@@ -80,18 +87,37 @@ impl Tier {
 
     fn compile(&self, func: u32) {
         self.heat[func as usize].set(u32::MAX);
-        match self.jit.borrow_mut().compile(&self.mir, func) {
-            Ok(code) => {
-                self.native[func as usize].set(Some(code));
-                hooks::set_native(func, code);
-            }
-            // A function the JIT cannot compile is a compiler bug, but the program need not
-            // suffer for it: it keeps running that function in the VM.
-            Err(e) => eprintln!(
-                "error: internal compiler error: the JIT could not compile {}, which stays in the VM: {e}",
-                self.mir.functions[func as usize].name
-            ),
+        let compiled = self.jit.borrow_mut().compile(&self.mir, func);
+        if let Some(code) = self.stay_on_failure(func, compiled) {
+            self.native[func as usize].set(Some(code));
+            hooks::set_native(func, code);
         }
+    }
+
+    /// Count a back-edge to MIR block `block` of `func`: the machine code the running
+    /// activation should move to, once `func` is compiled.
+    fn back_edge(&self, func: u32, block: u32) -> Option<NativeFn> {
+        if self.native[func as usize].get().is_none() {
+            self.heat_up(func);
+            self.native[func as usize].get()?;
+        }
+        *self.resume.borrow_mut().entry((func, block)).or_insert_with(|| {
+            let compiled = self.jit.borrow_mut().compile_resume(&self.mir, func, block);
+            self.stay_on_failure(func, compiled)
+        })
+    }
+
+    /// A function the JIT cannot compile is a compiler bug, but the program need not
+    /// suffer for it: it keeps running that function in the VM.
+    fn stay_on_failure(&self, func: u32, compiled: Result<NativeFn, String>) -> Option<NativeFn> {
+        compiled
+            .map_err(|e| {
+                eprintln!(
+                    "error: internal compiler error: the JIT could not compile {}, which stays in the VM: {e}",
+                    self.mir.functions[func as usize].name
+                )
+            })
+            .ok()
     }
 
     fn report(&self) {
@@ -178,19 +204,11 @@ impl Vm {
         let spare = self.frames[func as usize].borrow_mut().pop();
         let mut regs = spare.unwrap_or_else(|| vec![Value::Void; f.regs as usize].into_boxed_slice());
         fill(&mut regs);
-        let mut out = Value::Void;
-        // SAFETY: `code` was compiled from this function's MIR, so it reads exactly its
-        // parameters from `regs` and writes one value to `out`.
-        let status = unsafe { code(regs.as_mut_ptr(), &mut out) };
-        for r in regs.iter_mut().take(f.params as usize) {
-            // SAFETY: the compiled function took these values over; they are not ours.
-            unsafe { std::ptr::write(r, Value::Void) };
-        }
+        // SAFETY: `code` is the `Entry::Call` code of this function, so it takes over
+        // exactly its parameters.
+        let outcome = unsafe { hand_over(code, &mut regs[..f.params as usize]) };
         self.frames[func as usize].borrow_mut().push(regs);
-        match status {
-            abi::OK => Ok(out),
-            _ => Err(abi::take_pending()),
-        }
+        outcome
     }
 
     /// The interpreter loop. Hot instructions are handled inline; the rest go to
@@ -253,9 +271,12 @@ impl Vm {
                         pc = if fr.take(*cond).truthy() { *then_to } else { *else_to } as usize;
                     }
                     Op::Jump(target) => {
-                        if (*target as usize) < pc {
-                            if let Some(tier) = &self.tier {
-                                tier.heat_up(func);
+                        if (*target as usize) < pc && caught.is_none() {
+                            if let Some(code) = self.tier.as_ref().and_then(|t| t.back_edge(func, f.block_at(*target)))
+                            {
+                                // SAFETY: `code` is this function's `Entry::Resume` code for
+                                // the jump's target, so it takes over the whole frame.
+                                return unsafe { hand_over(code, fr.regs) };
                             }
                         }
                         pc = *target as usize;
@@ -406,6 +427,23 @@ impl Vm {
             | Op::Rethrow { .. } => unreachable!("handled by the interpreter loop"),
         }
         Ok(())
+    }
+}
+
+/// Call compiled code with `regs` as its `args`, which it takes over: they are left void.
+///
+/// # Safety
+/// `code` must take over exactly `regs.len()` values (see `codegen::Entry`).
+unsafe fn hand_over(code: NativeFn, regs: &mut [Value]) -> RtResult {
+    let mut out = Value::Void;
+    let status = code(regs.as_mut_ptr(), &mut out);
+    for r in regs.iter_mut() {
+        // The compiled code owns these values now: overwrite without dropping.
+        std::ptr::write(r, Value::Void);
+    }
+    match status {
+        abi::OK => Ok(out),
+        _ => Err(abi::take_pending()),
     }
 }
 
