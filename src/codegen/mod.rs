@@ -12,6 +12,7 @@
 //! the MIR block's handler, or to the unwind path that releases the frame and returns 1.
 
 mod runtime_fns;
+mod values;
 
 use crate::mir::{self, BinaryOp, Const, Inst, Loc, Reg, Terminator, UnaryOp};
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -28,8 +29,10 @@ use nyash_runtime::class::intern;
 use nyash_runtime::ops::{Arith, Cmp};
 pub use runtime_fns::{addresses as runtime_addresses, RuntimeFns};
 use rustc_hash::FxHashMap;
+use values::{At, IntTest, Temp, Words};
 
 const TAG_VOID: i64 = 0;
+const TAG_NULL: i64 = 1;
 const TAG_BOOL: i64 = 2;
 const TAG_INT: i64 = 3;
 const TAG_FLOAT: i64 = 4;
@@ -99,8 +102,8 @@ impl CodeGen {
         let target = module.target_config();
         {
             let builder = FunctionBuilder::new(&mut ctx.func, &mut builder_context);
-            let mut lower = FnLower::new(self, module, builder, f, &strings);
-            lower.function(entry);
+            let mut lower = FnLower::new(self, module, builder, f, &strings, entry);
+            lower.function();
             lower.builder.seal_all_blocks();
             lower.builder.finalize(target);
         }
@@ -147,14 +150,19 @@ struct FnLower<'a, M: Module> {
     f: &'a mir::Function,
     strings: &'a FxHashMap<String, DataId>,
     ptr: Type,
+    /// One stack slot holds the registers, then the outgoing arguments, then one slot for
+    /// call results; `base` is its address, computed once, so that every access is a load
+    /// or store at a constant offset from one register.
     frame: StackSlot,
-    /// Outgoing arguments, then one slot for call results.
-    scratch: StackSlot,
-    scratch_args: i32,
+    base: ClValue,
+    max_args: i32,
     blocks: Vec<Block>,
     unwind: Block,
     out: ClValue,
     temps: Vec<bool>,
+    /// Temporaries defined in the current block and not used yet (see `values`).
+    live: Vec<(Reg, Temp)>,
+    entry: Entry,
     imports: FxHashMap<FuncId, FuncRef>,
     /// The MIR block being lowered.
     current: usize,
@@ -167,10 +175,9 @@ impl<'a, M: Module> FnLower<'a, M> {
         mut builder: FunctionBuilder<'a>,
         f: &'a mir::Function,
         strings: &'a FxHashMap<String, DataId>,
+        entry: Entry,
     ) -> Self {
         let ptr = module.target_config().pointer_type();
-        let frame_bytes = (f.regs.max(1) as u32) * SLOT as u32;
-        let frame = builder.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, frame_bytes, 4));
         let max_args = f
             .blocks
             .iter()
@@ -182,9 +189,8 @@ impl<'a, M: Module> FnLower<'a, M> {
             })
             .max()
             .unwrap_or(0) as i32;
-        let scratch_bytes = ((max_args + 1) * SLOT) as u32;
-        let scratch =
-            builder.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, scratch_bytes, 4));
+        let frame_bytes = ((f.regs as i32 + max_args + 1) * SLOT) as u32;
+        let frame = builder.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, frame_bytes, 4));
         let blocks = f.blocks.iter().map(|_| builder.create_block()).collect();
         let unwind = builder.create_block();
         let temps = mir::analysis::single_use_temporaries(f);
@@ -196,46 +202,57 @@ impl<'a, M: Module> FnLower<'a, M> {
             strings,
             ptr,
             frame,
-            scratch,
-            scratch_args: max_args,
+            base: ClValue::from_u32(0),
+            max_args,
             blocks,
             unwind,
             out: ClValue::from_u32(0),
             temps,
+            live: Vec::new(),
+            entry,
             imports: FxHashMap::default(),
             current: 0,
         }
     }
 
-    fn function(&mut self, entry: Entry) {
+    fn function(&mut self) {
         let start = self.builder.create_block();
         self.builder.append_block_params_for_function_params(start);
         self.builder.switch_to_block(start);
         let params = self.builder.block_params(start).to_vec();
         let (args, out) = (params[0], params[1]);
         self.out = out;
-
-        let status = self.call_rt(self.cg.rt.enter, &[]);
-        let (ok, overflow) = (self.builder.create_block(), self.builder.create_block());
-        self.builder.ins().brif(status, overflow, &[], ok, &[]);
-        self.builder.switch_to_block(overflow);
-        let raised = self.builder.ins().iconst(types::I32, 1);
-        self.builder.ins().return_(&[raised]);
-
-        self.builder.switch_to_block(ok);
-        let void = self.builder.ins().iconst(types::I8, TAG_VOID);
-        let result = self.result_slot();
-        self.builder.ins().store(MemFlagsData::trusted(), void, result, 0);
-        let (taken_over, first) = match entry {
+        self.base = self.builder.ins().stack_addr(self.ptr, self.frame, 0);
+        let (taken_over, first) = match self.entry {
             Entry::Call => (self.f.params, 0),
             Entry::Resume(block) => (self.f.regs, block),
         };
+
+        // A call counts itself in; a resumed VM activation has been counted by the VM.
+        if self.entry == Entry::Call {
+            let status = self.call_rt(self.cg.rt.enter, &[]);
+            let (ok, overflow) = (self.builder.create_block(), self.builder.create_block());
+            self.builder.set_cold_block(overflow);
+            self.builder.ins().brif(status, overflow, &[], ok, &[]);
+            self.builder.switch_to_block(overflow);
+            // The arguments were ours: release them, as the VM does.
+            let n = self.i32(taken_over);
+            self.call_rt(self.cg.rt.release_frame, &[args, n]);
+            let raised = self.builder.ins().iconst(types::I32, 1);
+            self.builder.ins().return_(&[raised]);
+            self.builder.switch_to_block(ok);
+        }
+
+        self.store_void(self.at_result());
         for r in 0..self.f.regs {
-            let dst = self.reg(r);
+            let dst = self.at_reg(r);
             if r < taken_over {
-                self.copy_words(args, (r as i32) * SLOT, dst);
+                let flags = MemFlagsData::trusted();
+                let lo = self.builder.ins().load(types::I64, flags, args, (r as i32) * SLOT);
+                let hi = self.builder.ins().load(types::I64, flags, args, (r as i32) * SLOT + 8);
+                self.store_words(dst, Words { lo, hi, tag: None });
             } else {
-                self.builder.ins().store(MemFlagsData::trusted(), void, dst, 0);
+                self.store_void(dst);
             }
         }
         self.builder.ins().jump(self.blocks[first as usize], &[]);
@@ -255,38 +272,35 @@ impl<'a, M: Module> FnLower<'a, M> {
                 }
                 (_, term) => self.terminator(term),
             }
+            assert!(self.live.is_empty(), "{}: a temporary outlives block {i}", self.f.name);
         }
 
         self.builder.switch_to_block(self.unwind);
-        self.leave_frame();
+        self.leave_frame(true);
         let raised = self.builder.ins().iconst(types::I32, 1);
         self.builder.ins().return_(&[raised]);
     }
 
-    // ---- slots and values ----
+    // ---- slots and calls ----
 
-    fn reg(&mut self, r: Reg) -> ClValue {
-        self.builder.ins().stack_addr(self.ptr, self.frame, (r as i32) * SLOT)
+    fn at_arg(&self, i: usize) -> At {
+        At((self.f.regs as i32 + i as i32) * SLOT)
     }
 
-    fn arg_slot(&mut self, i: usize) -> ClValue {
-        self.builder.ins().stack_addr(self.ptr, self.scratch, (i as i32) * SLOT)
+    /// Where runtime calls and compiled callees write their result.
+    fn at_result(&self) -> At {
+        At((self.f.regs as i32 + self.max_args) * SLOT)
     }
 
     fn result_slot(&mut self) -> ClValue {
-        self.builder.ins().stack_addr(self.ptr, self.scratch, self.scratch_args * SLOT)
+        self.address(self.at_result())
     }
 
-    fn tag(&mut self, addr: ClValue) -> ClValue {
-        self.builder.ins().uload8(types::I32, MemFlagsData::trusted(), addr, 0)
-    }
-
-    fn copy_words(&mut self, from: ClValue, offset: i32, to: ClValue) {
-        let flags = MemFlagsData::trusted();
-        let lo = self.builder.ins().load(types::I64, flags, from, offset);
-        let hi = self.builder.ins().load(types::I64, flags, from, offset + 8);
-        self.builder.ins().store(flags, lo, to, 0);
-        self.builder.ins().store(flags, hi, to, 8);
+    /// The value a runtime call wrote to the result slot, taken out of it.
+    fn take_result(&mut self) -> Words {
+        let w = self.load_words(self.at_result());
+        self.store_void(self.at_result());
+        w
     }
 
     fn import(&mut self, id: FuncId) -> FuncRef {
@@ -308,14 +322,6 @@ impl<'a, M: Module> FnLower<'a, M> {
         }
     }
 
-    /// After a runtime call that returned `status`: on failure, go to the handler.
-    fn check(&mut self, status: ClValue) {
-        let target = self.f.blocks[self.current].handler.map_or(self.unwind, |h| self.blocks[h as usize]);
-        let next = self.builder.create_block();
-        self.builder.ins().brif(status, target, &[], next, &[]);
-        self.builder.switch_to_block(next);
-    }
-
     fn i32(&mut self, n: u32) -> ClValue {
         self.builder.ins().iconst(types::I32, n as i64)
     }
@@ -324,59 +330,19 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.builder.ins().iconst(types::I64, pack_loc(*loc) as i64)
     }
 
-    /// Release the value in a slot if it holds a reference.
-    fn release_if_heap(&mut self, addr: ClValue) {
-        let tag = self.tag(addr);
-        let is_heap = self.builder.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, tag, FIRST_HEAP_TAG);
-        let (release, done) = (self.builder.create_block(), self.builder.create_block());
-        self.builder.ins().brif(is_heap, release, &[], done, &[]);
-        self.builder.switch_to_block(release);
-        self.call_rt(self.cg.rt.release, &[addr]);
-        self.builder.ins().jump(done, &[]);
-        self.builder.switch_to_block(done);
-    }
-
-    /// Release a temporary operand after its one use.
-    fn release_temp(&mut self, r: Reg) {
-        if self.temps[r as usize] {
-            let addr = self.reg(r);
-            self.release_if_heap(addr);
-        }
-    }
-
-    /// Store an unboxed value (tag, and payload at `offset`) into register `dst`.
-    fn store_unboxed(&mut self, dst: Reg, tag: i64, payload: Option<(ClValue, i32)>) {
-        let addr = self.reg(dst);
-        self.release_if_heap(addr);
-        let tag = self.builder.ins().iconst(types::I8, tag);
-        self.builder.ins().store(MemFlagsData::trusted(), tag, addr, 0);
-        if let Some((value, offset)) = payload {
-            self.builder.ins().store(MemFlagsData::trusted(), value, addr, offset);
-        }
-    }
-
-    /// Move the value at `from` into register `dst` bit for bit, leaving void at `from`.
-    fn move_into(&mut self, from: ClValue, dst: Reg) {
-        let to = self.reg(dst);
-        self.release_if_heap(to);
-        self.copy_words(from, 0, to);
-        let void = self.builder.ins().iconst(types::I8, TAG_VOID);
-        self.builder.ins().store(MemFlagsData::trusted(), void, from, 0);
-    }
-
-    /// Put the operands of a call into the outgoing argument slots (consumed by the callee).
+    /// Put the operands of a call into the outgoing argument slots (consumed by the
+    /// callee): temporaries move there, variables are cloned.
     fn pass_args(&mut self, args: &[Reg]) -> ClValue {
         for (i, &r) in args.iter().enumerate() {
-            let (src, slot) = (self.reg(r), self.arg_slot(i));
-            if self.temps[r as usize] {
-                self.copy_words(src, 0, slot);
-                let void = self.builder.ins().iconst(types::I8, TAG_VOID);
-                self.builder.ins().store(MemFlagsData::trusted(), void, src, 0);
+            if self.is_temp(r) {
+                let w = self.move_out(r);
+                self.store_words(self.at_arg(i), w);
             } else {
+                let (slot, src) = (self.address(self.at_arg(i)), self.reg(r));
                 self.call_rt(self.cg.rt.clone_into, &[slot, src]);
             }
         }
-        self.arg_slot(0)
+        self.address(self.at_arg(0))
     }
 
     fn string(&mut self, text: &str) -> (ClValue, ClValue) {
@@ -399,21 +365,25 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.builder.ins().symbol_value(self.ptr, gv)
     }
 
-    /// Release every register and count the call out. Small frames test each register
-    /// inline (most hold no reference); large ones let the runtime walk them.
-    fn leave_frame(&mut self) {
+    /// Release the frame's registers and count the call out. On a normal return only the
+    /// variables can hold references (every temporary has been used); the unwind path
+    /// releases every slot. Small frames test each register inline (most hold no
+    /// reference); large ones let the runtime walk them.
+    fn leave_frame(&mut self, temporaries_too: bool) {
         const INLINE_RELEASE_MAX: u32 = 32;
         if self.f.regs <= INLINE_RELEASE_MAX {
-            for r in 0..self.f.regs {
-                let addr = self.reg(r);
-                self.release_if_heap(addr);
+            let held: Vec<Reg> = (0..self.f.regs).filter(|&r| temporaries_too || !self.is_temp(r)).collect();
+            for r in held {
+                self.release_if_heap(self.at_reg(r));
             }
         } else {
             let base = self.reg(0);
             let n = self.i32(self.f.regs);
             self.call_rt(self.cg.rt.release_frame, &[base, n]);
         }
-        self.call_rt(self.cg.rt.leave, &[]);
+        if self.entry == Entry::Call {
+            self.call_rt(self.cg.rt.leave, &[]);
+        }
     }
 
     // ---- instructions ----
@@ -426,24 +396,24 @@ impl<'a, M: Module> FnLower<'a, M> {
             Inst::Binary { dst, op: BinaryOp::Arith(op), lhs, rhs, loc } => self.arith(*dst, *op, *lhs, *rhs, loc),
             Inst::Binary { dst, op: BinaryOp::Cmp(op), lhs, rhs, loc } => self.compare(*dst, *op, *lhs, *rhs, loc),
             Inst::Unary { dst, op: UnaryOp::Neg, src, loc } => {
-                let (s, d, l) = (self.reg(*src), self.reg(*dst), self.loc(loc));
+                let (s, d, l) = (self.operand(*src), self.reg(*dst), self.loc(loc));
                 let status = self.call_rt(rt.negate, &[s, d, l]);
                 self.check(status);
                 self.release_temp(*src);
+                self.defined_in_slot(*dst);
             }
             Inst::Unary { dst, op, src, .. } => {
-                let truth = self.truthy(*src);
+                let truth = self.truth(*src);
                 let value = if *op == UnaryOp::Not { self.builder.ins().bxor_imm_u(truth, 1) } else { truth };
-                let byte = self.builder.ins().ireduce(types::I8, value);
-                self.store_unboxed(*dst, TAG_BOOL, Some((byte, 1)));
-                self.release_temp(*src);
+                let w = self.bool_words(value);
+                self.define(*dst, w);
             }
             Inst::Call { dst, func, args, loc } => {
                 let argv = self.pass_args(args);
                 let (f, n, out, l) = (self.i32(*func), self.i32(args.len() as u32), self.result_slot(), self.loc(loc));
                 let status = self.call_rt(rt.call, &[f, argv, n, out, l]);
                 self.check(status);
-                self.move_into(out, *dst);
+                self.define_result(*dst);
             }
             Inst::BoxCall { dst, recv, method, args, loc } => self.box_call(*dst, *recv, method, args, loc),
             Inst::NewBuiltin { dst, name, args, loc } => {
@@ -452,38 +422,41 @@ impl<'a, M: Module> FnLower<'a, M> {
                 let (n, out, l) = (self.i32(args.len() as u32), self.result_slot(), self.loc(loc));
                 let status = self.call_rt(rt.new_builtin, &[text, len, argv, n, out, l]);
                 self.check(status);
-                self.move_into(out, *dst);
+                self.define_result(*dst);
             }
             Inst::Alloc { dst, class } => {
                 let (c, d) = (self.i32(*class), self.reg(*dst));
                 self.call_rt(rt.alloc, &[c, d]);
+                self.defined_in_slot(*dst);
             }
             Inst::SetInner { obj, src } => {
-                let (o, s) = (self.reg(*obj), self.reg(*src));
+                let (o, s) = (self.operand(*obj), self.operand(*src));
                 self.call_rt(rt.set_inner, &[o, s]);
                 self.release_temps(&[*obj, *src]);
             }
+            // The VM takes these instructions' operands before they can fail: so do we.
             Inst::GetField { dst, obj, field, via_me, loc } => {
-                let (o, f, m) = (self.reg(*obj), self.i32(intern(field)), self.i32(*via_me as u32));
+                let (o, f, m) = (self.operand(*obj), self.i32(intern(field)), self.i32(*via_me as u32));
                 let (out, l) = (self.result_slot(), self.loc(loc));
                 let status = self.call_rt(rt.get_field, &[o, f, m, out, l]);
-                self.check(status);
                 self.release_temp(*obj);
-                self.move_into(out, *dst);
+                self.check(status);
+                self.define_result(*dst);
             }
             Inst::SetField { obj, field, src, via_me, loc } => {
-                let (o, f, s, m) = (self.reg(*obj), self.i32(intern(field)), self.reg(*src), self.i32(*via_me as u32));
-                let l = self.loc(loc);
+                let (o, f, s) = (self.operand(*obj), self.i32(intern(field)), self.operand(*src));
+                let (m, l) = (self.i32(*via_me as u32), self.loc(loc));
                 let status = self.call_rt(rt.set_field, &[o, f, s, m, l]);
-                self.check(status);
                 self.release_temps(&[*obj, *src]);
+                self.check(status);
             }
             Inst::GetGlobal { dst, global } => {
                 let (g, d) = (self.i32(*global), self.reg(*dst));
                 self.call_rt(rt.get_global, &[g, d]);
+                self.defined_in_slot(*dst);
             }
             Inst::SetGlobal { global, src } => {
-                let (g, s) = (self.i32(*global), self.reg(*src));
+                let (g, s) = (self.i32(*global), self.operand(*src));
                 self.call_rt(rt.set_global, &[g, s]);
                 self.release_temp(*src);
             }
@@ -491,34 +464,42 @@ impl<'a, M: Module> FnLower<'a, M> {
                 let (c, out, l) = (self.i32(*class), self.result_slot(), self.loc(loc));
                 let status = self.call_rt(rt.singleton, &[c, out, l]);
                 self.check(status);
-                self.move_into(out, *dst);
+                self.define_result(*dst);
             }
             Inst::Print { src, loc } => {
-                let (s, l) = (self.reg(*src), self.loc(loc));
+                let (s, l) = (self.operand(*src), self.loc(loc));
                 let status = self.call_rt(rt.print, &[s, l]);
-                self.check(status);
                 self.release_temp(*src);
+                self.check(status);
             }
             Inst::Catch { dst } => {
                 let d = self.reg(*dst);
                 self.call_rt(rt.catch, &[d]);
+                self.defined_in_slot(*dst);
             }
             Inst::CatchValue { dst, exc } => self.unary_rt(rt.catch_value, *exc, *dst),
             Inst::IsA { dst, exc, class } => {
-                let (e, c, d) = (self.reg(*exc), self.i32(*class), self.reg(*dst));
+                let (e, c, d) = (self.operand(*exc), self.i32(*class), self.reg(*dst));
                 self.call_rt(rt.isa, &[e, c, d]);
                 self.release_temp(*exc);
+                self.defined_in_slot(*dst);
             }
             Inst::MakeFuture { dst, src } => self.unary_rt(rt.make_future, *src, *dst),
             Inst::FailedFuture { dst, exc } => self.unary_rt(rt.failed_future, *exc, *dst),
             Inst::Await { dst, src, loc } => {
-                let (s, out, l) = (self.reg(*src), self.result_slot(), self.loc(loc));
+                let (s, out, l) = (self.operand(*src), self.result_slot(), self.loc(loc));
                 let status = self.call_rt(rt.await_value, &[s, out, l]);
-                self.check(status);
                 self.release_temp(*src);
-                self.move_into(out, *dst);
+                self.check(status);
+                self.define_result(*dst);
             }
         }
+    }
+
+    /// `dst =` the value a runtime call or compiled callee wrote to `out`.
+    fn define_result(&mut self, dst: Reg) {
+        let w = self.take_result();
+        self.define(dst, w);
     }
 
     /// A method call through the call site's inline cache: when the receiver's class is
@@ -534,6 +515,7 @@ impl<'a, M: Module> FnLower<'a, M> {
         let hit = self.builder.ins().icmp(IntCC::Equal, class, cached);
         let (fast, slow, done) =
             (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
+        self.builder.set_cold_block(slow);
         self.builder.append_block_param(done, types::I32);
         self.builder.ins().brif(hit, fast, &[], slow, &[]);
 
@@ -544,6 +526,7 @@ impl<'a, M: Module> FnLower<'a, M> {
         let call = self.builder.ins().call_indirect(sig, code, &[argv, out]);
         let status = self.builder.inst_results(call)[0];
         let (raised, zero) = (self.builder.create_block(), self.builder.ins().iconst(types::I32, 0));
+        self.builder.set_cold_block(raised);
         self.builder.ins().brif(status, raised, &[], done, &[zero.into()]);
 
         // The callee's error gets this call's line if it has none (a stack overflow).
@@ -560,7 +543,7 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.builder.switch_to_block(done);
         let status = self.builder.block_params(done)[0];
         self.check(status);
-        self.move_into(out, dst);
+        self.define_result(dst);
     }
 
     /// A fresh, writable `abi::CallCache` for one call site, holding no class.
@@ -574,160 +557,190 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.data_address(data)
     }
 
-    fn release_temps(&mut self, regs: &[Reg]) {
-        for &r in regs {
-            self.release_temp(r);
-        }
-    }
-
     /// `fn(src, dst)` runtime calls that cannot fail.
     fn unary_rt(&mut self, id: FuncId, src: Reg, dst: Reg) {
-        let (s, d) = (self.reg(src), self.reg(dst));
+        let (s, d) = (self.operand(src), self.reg(dst));
         self.call_rt(id, &[s, d]);
         self.release_temp(src);
+        self.defined_in_slot(dst);
     }
 
     fn constant(&mut self, dst: Reg, value: &Const) {
-        match value {
-            Const::Void => self.store_unboxed(dst, TAG_VOID, None),
-            Const::Null => self.store_unboxed(dst, 1, None),
+        let w = match value {
+            Const::Void => self.unboxed(TAG_VOID, 0),
+            Const::Null => self.unboxed(TAG_NULL, 0),
             Const::Bool(b) => {
-                let byte = self.builder.ins().iconst(types::I8, *b as i64);
-                self.store_unboxed(dst, TAG_BOOL, Some((byte, 1)));
+                let truth = self.builder.ins().iconst(types::I64, *b as i64);
+                self.bool_words(truth)
             }
-            Const::Int(n) => {
-                let v = self.builder.ins().iconst(types::I64, *n);
-                self.store_unboxed(dst, TAG_INT, Some((v, 8)));
-            }
-            Const::Float(x) => {
-                let v = self.builder.ins().f64const(*x);
-                self.store_unboxed(dst, TAG_FLOAT, Some((v, 8)));
-            }
+            Const::Int(n) => self.unboxed(TAG_INT, *n),
+            Const::Float(x) => self.unboxed(TAG_FLOAT, x.to_bits() as i64),
             Const::Str(s) => {
                 let (text, len) = self.string(s);
                 let d = self.reg(dst);
                 self.call_rt(self.cg.rt.const_str, &[d, text, len]);
+                return self.defined_in_slot(dst);
             }
-        }
+        };
+        self.define(dst, w);
     }
 
     fn move_reg(&mut self, dst: Reg, src: Reg) {
         if dst == src {
             return;
         }
-        let from = self.reg(src);
-        if self.temps[src as usize] {
-            return self.move_into(from, dst);
+        if self.is_temp(src) {
+            let w = self.move_out(src);
+            return self.define(dst, w);
         }
-        let to = self.reg(dst);
+        let (to, from) = (self.reg(dst), self.reg(src));
         self.call_rt(self.cg.rt.copy, &[to, from]);
+        self.defined_in_slot(dst);
     }
 
-    /// Both operands Integers? (and their payloads, loaded when they are).
-    fn both_ints(&mut self, lhs: Reg, rhs: Reg) -> (ClValue, ClValue, ClValue) {
-        let (a, b) = (self.reg(lhs), self.reg(rhs));
-        let (ta, tb) = (self.tag(a), self.tag(b));
-        let ia = self.builder.ins().icmp_imm_u(IntCC::Equal, ta, TAG_INT);
-        let ib = self.builder.ins().icmp_imm_u(IntCC::Equal, tb, TAG_INT);
-        let both = self.builder.ins().band(ia, ib);
-        (both, a, b)
+    /// Where a binary operation goes when its operands are not both Integers: the slow
+    /// path, a cold block unless the compiler knows it is the only path. `fast` emits the
+    /// Integer path and jumps on; it runs only when the operands may be Integers.
+    fn int_or_slow(&mut self, lhs: Words, rhs: Words, fast: impl FnOnce(&mut Self)) -> Option<()> {
+        match self.both_int(&[lhs, rhs]) {
+            IntTest::Always => {
+                fast(self);
+                None
+            }
+            IntTest::Never => Some(()),
+            IntTest::Dynamic(both) => {
+                let (fast_block, slow) = (self.builder.create_block(), self.builder.create_block());
+                self.builder.set_cold_block(slow);
+                self.builder.ins().brif(both, fast_block, &[], slow, &[]);
+                self.builder.switch_to_block(fast_block);
+                fast(self);
+                self.builder.switch_to_block(slow);
+                Some(())
+            }
+        }
     }
 
-    fn payload(&mut self, addr: ClValue) -> ClValue {
-        self.builder.ins().load(types::I64, MemFlagsData::trusted(), addr, 8)
+    /// The runtime half of a binary operation: `f(code, &lhs, &rhs, out, loc)`, then the
+    /// operands are released; the result, taken out of the result slot.
+    fn binary_rt(&mut self, f: FuncId, code: u32, lhs: Reg, rhs: Reg, loc: &Loc) -> Words {
+        let (a, b) = (self.operand(lhs), self.operand(rhs));
+        let (code, out, l) = (self.i32(code), self.result_slot(), self.loc(loc));
+        let status = self.call_rt(f, &[code, a, b, out, l]);
+        self.check(status);
+        self.release_temps(&[lhs, rhs]);
+        self.take_result()
     }
 
     /// Integer `+ - *` inline; everything else (and `/ %`, whose corner cases the runtime
     /// owns) through `nyrt_arith`.
     fn arith(&mut self, dst: Reg, op: Arith, lhs: Reg, rhs: Reg, loc: &Loc) {
-        let (slow, done) = (self.builder.create_block(), self.builder.create_block());
-        let (a, b) = if matches!(op, Arith::Add | Arith::Sub | Arith::Mul) {
-            let (both, a, b) = self.both_ints(lhs, rhs);
-            let fast = self.builder.create_block();
-            self.builder.ins().brif(both, fast, &[], slow, &[]);
-            self.builder.switch_to_block(fast);
-            let (x, y) = (self.payload(a), self.payload(b));
+        let (a, b) = (self.words(lhs), self.words(rhs));
+        let done = self.builder.create_block();
+        self.builder.append_block_param(done, types::I64);
+        self.builder.append_block_param(done, types::I64);
+        let inline = matches!(op, Arith::Add | Arith::Sub | Arith::Mul);
+        let fast = |this: &mut Self| {
             let v = match op {
-                Arith::Add => self.builder.ins().iadd(x, y),
-                Arith::Sub => self.builder.ins().isub(x, y),
-                _ => self.builder.ins().imul(x, y),
+                Arith::Add => this.builder.ins().iadd(a.hi, b.hi),
+                Arith::Sub => this.builder.ins().isub(a.hi, b.hi),
+                _ => this.builder.ins().imul(a.hi, b.hi),
             };
-            self.store_unboxed(dst, TAG_INT, Some((v, 8)));
-            self.builder.ins().jump(done, &[]);
-            (a, b)
-        } else {
-            let operands = (self.reg(lhs), self.reg(rhs));
-            self.builder.ins().jump(slow, &[]);
-            operands
+            let tag = this.builder.ins().iconst(types::I64, TAG_INT);
+            this.builder.ins().jump(done, &[tag.into(), v.into()]);
         };
-        self.builder.switch_to_block(slow);
-        let (code, out, l) = (self.i32(arith_code(op)), self.result_slot(), self.loc(loc));
-        let status = self.call_rt(self.cg.rt.arith, &[code, a, b, out, l]);
-        self.check(status);
-        self.release_temps(&[lhs, rhs]);
-        self.move_into(out, dst);
-        self.builder.ins().jump(done, &[]);
+        let slow = if inline { self.int_or_slow(a, b, fast) } else { Some(()) };
+        let tag = if slow.is_some() {
+            let w = self.binary_rt(self.cg.rt.arith, arith_code(op), lhs, rhs, loc);
+            self.builder.ins().jump(done, &[w.lo.into(), w.hi.into()]);
+            None
+        } else {
+            self.forget(lhs);
+            self.forget(rhs);
+            Some(TAG_INT)
+        };
         self.builder.switch_to_block(done);
+        let params = self.builder.block_params(done);
+        let w = Words { lo: params[0], hi: params[1], tag };
+        self.define(dst, w);
     }
 
     /// `branch (lhs op rhs)` without a Bool in between: integers inline, the rest through
     /// `nyrt_compare` (whose success result is always a Bool).
     fn compare_branch(&mut self, (op, lhs, rhs, loc): (Cmp, Reg, Reg, Loc), then_to: Block, else_to: Block) {
-        let (both, a, b) = self.both_ints(lhs, rhs);
-        let (fast, slow) = (self.builder.create_block(), self.builder.create_block());
-        self.builder.ins().brif(both, fast, &[], slow, &[]);
-        self.builder.switch_to_block(fast);
-        let (x, y) = (self.payload(a), self.payload(b));
-        let taken = self.builder.ins().icmp(int_cc(op), x, y);
-        self.builder.ins().brif(taken, then_to, &[], else_to, &[]);
-        self.builder.switch_to_block(slow);
-        let (code, out, l) = (self.i32(cmp_code(op)), self.result_slot(), self.loc(&loc));
-        let status = self.call_rt(self.cg.rt.compare, &[code, a, b, out, l]);
-        self.check(status);
-        self.release_temps(&[lhs, rhs]);
-        let taken = self.builder.ins().uload8(types::I32, MemFlagsData::trusted(), out, 1);
-        let void = self.builder.ins().iconst(types::I8, TAG_VOID);
-        self.builder.ins().store(MemFlagsData::trusted(), void, out, 0);
+        let (a, b) = (self.words(lhs), self.words(rhs));
+        let fast = |this: &mut Self| {
+            let taken = this.builder.ins().icmp(int_cc(op), a.hi, b.hi);
+            this.builder.ins().brif(taken, then_to, &[], else_to, &[]);
+        };
+        if self.int_or_slow(a, b, fast).is_none() {
+            self.forget(lhs);
+            self.forget(rhs);
+            return;
+        }
+        let w = self.binary_rt(self.cg.rt.compare, cmp_code(op), lhs, rhs, &loc);
+        let taken = self.bool_of(w);
         self.builder.ins().brif(taken, then_to, &[], else_to, &[]);
     }
 
     fn compare(&mut self, dst: Reg, op: Cmp, lhs: Reg, rhs: Reg, loc: &Loc) {
-        let (both, a, b) = self.both_ints(lhs, rhs);
-        let (fast, slow, done) =
-            (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
-        self.builder.ins().brif(both, fast, &[], slow, &[]);
-        self.builder.switch_to_block(fast);
-        let (x, y) = (self.payload(a), self.payload(b));
-        let v = self.builder.ins().icmp(int_cc(op), x, y);
-        self.store_unboxed(dst, TAG_BOOL, Some((v, 1)));
-        self.builder.ins().jump(done, &[]);
-        self.builder.switch_to_block(slow);
-        let (code, out, l) = (self.i32(cmp_code(op)), self.result_slot(), self.loc(loc));
-        let status = self.call_rt(self.cg.rt.compare, &[code, a, b, out, l]);
-        self.check(status);
-        self.release_temps(&[lhs, rhs]);
-        self.move_into(out, dst);
-        self.builder.ins().jump(done, &[]);
+        let (a, b) = (self.words(lhs), self.words(rhs));
+        let done = self.builder.create_block();
+        self.builder.append_block_param(done, types::I64);
+        let fast = |this: &mut Self| {
+            let truth = this.builder.ins().icmp(int_cc(op), a.hi, b.hi);
+            let w = this.bool_words(truth);
+            this.builder.ins().jump(done, &[w.lo.into()]);
+        };
+        if self.int_or_slow(a, b, fast).is_some() {
+            let w = self.binary_rt(self.cg.rt.compare, cmp_code(op), lhs, rhs, loc);
+            self.builder.ins().jump(done, &[w.lo.into()]);
+        } else {
+            self.forget(lhs);
+            self.forget(rhs);
+        }
         self.builder.switch_to_block(done);
+        let lo = self.builder.block_params(done)[0];
+        let hi = self.builder.ins().iconst(types::I64, 0);
+        self.define(dst, Words { lo, hi, tag: Some(TAG_BOOL) });
     }
 
-    /// Truthiness of a register as an `i32` 0/1: bools inline, the rest in the runtime.
-    fn truthy(&mut self, r: Reg) -> ClValue {
-        let addr = self.reg(r);
-        let tag = self.tag(addr);
-        let is_bool = self.builder.ins().icmp_imm_u(IntCC::Equal, tag, TAG_BOOL);
-        let (fast, slow, done) =
-            (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
-        self.builder.append_block_param(done, types::I32);
-        self.builder.ins().brif(is_bool, fast, &[], slow, &[]);
-        self.builder.switch_to_block(fast);
-        let byte = self.builder.ins().uload8(types::I32, MemFlagsData::trusted(), addr, 1);
-        self.builder.ins().jump(done, &[byte.into()]);
-        self.builder.switch_to_block(slow);
-        let t = self.call_rt(self.cg.rt.truthy, &[addr]);
-        self.builder.ins().jump(done, &[t.into()]);
-        self.builder.switch_to_block(done);
-        self.builder.block_params(done)[0]
+    /// The truthiness of a register as an `i32` 0/1 (its one use, for a temporary): Bools
+    /// inline, the rest in the runtime.
+    fn truth(&mut self, r: Reg) -> ClValue {
+        let w = self.words(r);
+        match w.tag {
+            Some(TAG_BOOL) => {
+                self.forget(r);
+                self.bool_of(w)
+            }
+            Some(_) => self.truthy_rt(r),
+            None => {
+                let is_bool = self.has_tag(w, TAG_BOOL);
+                let (fast, slow, done) =
+                    (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
+                self.builder.append_block_param(done, types::I32);
+                self.builder.ins().brif(is_bool, fast, &[], slow, &[]);
+                self.builder.switch_to_block(fast);
+                let truth = self.bool_of(w);
+                self.builder.ins().jump(done, &[truth.into()]);
+                self.builder.switch_to_block(slow);
+                let live = self.live.clone();
+                let truth = self.truthy_rt(r);
+                // The Bool path has nothing to release: both paths end with `r` used.
+                self.live = live;
+                self.forget(r);
+                self.builder.ins().jump(done, &[truth.into()]);
+                self.builder.switch_to_block(done);
+                self.builder.block_params(done)[0]
+            }
+        }
+    }
+
+    fn truthy_rt(&mut self, r: Reg) -> ClValue {
+        let addr = self.operand(r);
+        let truth = self.call_rt(self.cg.rt.truthy, &[addr]);
+        self.release_temp(r);
+        truth
     }
 
     fn terminator(&mut self, term: &Terminator) {
@@ -736,29 +749,30 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.builder.ins().jump(self.blocks[*b as usize], &[]);
             }
             Terminator::Branch { cond, then_to, else_to } => {
-                let truth = self.truthy(*cond);
-                self.release_temp(*cond);
+                let truth = self.truth(*cond);
                 let (t, e) = (self.blocks[*then_to as usize], self.blocks[*else_to as usize]);
                 self.builder.ins().brif(truth, t, &[], e, &[]);
             }
             Terminator::Return(r) => {
-                let from = self.reg(*r);
-                self.copy_words(from, 0, self.out);
-                let void = self.builder.ins().iconst(types::I8, TAG_VOID);
-                self.builder.ins().store(MemFlagsData::trusted(), void, from, 0);
-                self.leave_frame();
+                let w = self.move_out(*r);
+                let flags = MemFlagsData::trusted();
+                self.builder.ins().store(flags, w.lo, self.out, 0);
+                self.builder.ins().store(flags, w.hi, self.out, 8);
+                self.leave_frame(false);
                 let ok = self.builder.ins().iconst(types::I32, 0);
                 self.builder.ins().return_(&[ok]);
             }
             Terminator::Throw { src, loc } => {
-                let (s, l) = (self.reg(*src), self.loc(loc));
+                let (s, l) = (self.operand(*src), self.loc(loc));
                 let status = self.call_rt(self.cg.rt.throw, &[s, l]);
+                self.release_temp(*src);
                 self.check(status);
                 self.builder.ins().trap(cranelift_codegen::ir::TrapCode::unwrap_user(1));
             }
             Terminator::Rethrow { exc } => {
-                let e = self.reg(*exc);
+                let e = self.operand(*exc);
                 let status = self.call_rt(self.cg.rt.rethrow, &[e]);
+                self.release_temp(*exc);
                 self.check(status);
                 self.builder.ins().trap(cranelift_codegen::ir::TrapCode::unwrap_user(1));
             }

@@ -173,6 +173,10 @@ pub struct VmFunction {
     handlers: Vec<(u32, u32, u32)>,
     /// The first op of each MIR block.
     block_starts: Vec<u32>,
+    /// The temporaries (registers read once, in the block that writes them). None is live
+    /// where a block starts, so entering a handler releases them all: the temporaries of
+    /// the expression that failed go with it.
+    pub temps: Box<[u32]>,
 }
 
 impl VmFunction {
@@ -272,7 +276,8 @@ fn compile_function(f: &mir::Function) -> VmFunction {
     for h in &mut handlers {
         h.2 = starts[h.2 as usize];
     }
-    VmFunction { params: f.params, regs: f.regs, ops, consts, handlers, block_starts: starts }
+    let temps = (0..f.regs).filter(|&r| temps[r as usize]).collect();
+    VmFunction { params: f.params, regs: f.regs, ops, consts, handlers, block_starts: starts, temps }
 }
 
 fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32) -> Op {

@@ -184,17 +184,22 @@ impl Vm {
                 return self.run_native(code, func, fill);
             }
         }
-        program::enter_call()?;
         let f = &self.code.functions[func as usize];
         let spare = self.frames[func as usize].borrow_mut().pop();
         let mut regs = spare.unwrap_or_else(|| vec![Value::Void; f.regs as usize].into_boxed_slice());
+        // The arguments are the callee's from here, also when it cannot start (a stack
+        // overflow releases them), as in compiled code.
         fill(&mut regs);
-        let result = self.execute(func, &mut regs);
+        let entered = program::enter_call();
+        let entered_ok = entered.is_ok();
+        let result = entered.and_then(|()| self.execute(func, &mut regs));
         for r in regs.iter_mut() {
             Value::replace_in(r, Value::Void);
         }
         self.frames[func as usize].borrow_mut().push(regs);
-        program::leave_call();
+        if entered_ok {
+            program::leave_call();
+        }
         result
     }
 
@@ -313,6 +318,9 @@ impl Vm {
             };
             match f.handler_at(pc - 1) {
                 Some(handler) => {
+                    for &t in f.temps.iter() {
+                        fr.set(t, Value::Void);
+                    }
                     caught = Some(error);
                     pc = handler as usize;
                 }
