@@ -21,7 +21,7 @@ use cranelift_codegen::ir::{
     types, AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, Signature, StackSlot, StackSlotData, StackSlotKind,
     Type, Value as ClValue,
 };
-use cranelift_codegen::ir::{ExternalName, GlobalValueData, UserExternalName};
+use cranelift_codegen::ir::{ExternalName, GlobalValueData, InstructionData, Opcode, UserExternalName, ValueDef};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataDescription, DataId, FuncId, Module};
 use nyash_runtime::abi::{arith_code, cmp_code, pack_loc, NO_CLASS};
@@ -598,11 +598,11 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.defined_in_slot(dst);
     }
 
-    /// Where a binary operation goes when its operands are not both Integers: the slow
-    /// path, a cold block unless the compiler knows it is the only path. `fast` emits the
-    /// Integer path and jumps on; it runs only when the operands may be Integers.
-    fn int_or_slow(&mut self, lhs: Words, rhs: Words, fast: impl FnOnce(&mut Self)) -> Option<()> {
-        match self.both_int(&[lhs, rhs]) {
+    /// Where a binary operation goes when `test` fails: the slow path, a cold block unless
+    /// the compiler knows it is the only path. `fast` emits the Integer path and jumps on;
+    /// it is emitted only when `test` can pass. `None` when there is no slow path.
+    fn int_or_slow(&mut self, test: IntTest, fast: impl FnOnce(&mut Self)) -> Option<()> {
+        match test {
             IntTest::Always => {
                 fast(self);
                 None
@@ -620,6 +620,39 @@ impl<'a, M: Module> FnLower<'a, M> {
         }
     }
 
+    /// When the Integer path of `op` applies to `a` and `b`: `/` and `%` leave a divisor
+    /// of 0 (an error) and -1 (where the machine instruction traps on overflow) to the
+    /// runtime.
+    fn int_path(&mut self, op: Arith, a: Words, b: Words) -> IntTest {
+        let both = self.both_int(&[a, b]);
+        if !matches!(op, Arith::Div | Arith::Mod) {
+            return both;
+        }
+        let divisor = match self.constant_of(b.hi) {
+            Some(0 | -1) => IntTest::Never,
+            Some(_) => IntTest::Always,
+            None => {
+                let shifted = self.builder.ins().iadd_imm_s(b.hi, 1);
+                IntTest::Dynamic(self.builder.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, shifted, 1))
+            }
+        };
+        match (both, divisor) {
+            (IntTest::Never, _) | (_, IntTest::Never) => IntTest::Never,
+            (IntTest::Always, other) | (other, IntTest::Always) => other,
+            (IntTest::Dynamic(x), IntTest::Dynamic(y)) => IntTest::Dynamic(self.builder.ins().band(x, y)),
+        }
+    }
+
+    /// The value of `v` if it is an integer constant.
+    fn constant_of(&self, v: ClValue) -> Option<i64> {
+        let dfg = &self.builder.func.dfg;
+        let ValueDef::Result(inst, _) = dfg.value_def(v) else { return None };
+        match dfg.insts[inst] {
+            InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => Some(imm.bits()),
+            _ => None,
+        }
+    }
+
     /// The runtime half of a binary operation: `f(code, &lhs, &rhs, out, loc)`, then the
     /// operands are released; the result, taken out of the result slot.
     fn binary_rt(&mut self, f: FuncId, code: u32, lhs: Reg, rhs: Reg, loc: &Loc) -> Words {
@@ -631,24 +664,26 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.take_result()
     }
 
-    /// Integer `+ - *` inline; everything else (and `/ %`, whose corner cases the runtime
-    /// owns) through `nyrt_arith`.
+    /// Integer arithmetic inline (but for the divisors `int_path` leaves out); everything
+    /// else through `nyrt_arith`.
     fn arith(&mut self, dst: Reg, op: Arith, lhs: Reg, rhs: Reg, loc: &Loc) {
         let (a, b) = (self.words(lhs), self.words(rhs));
         let done = self.builder.create_block();
         self.builder.append_block_param(done, types::I64);
         self.builder.append_block_param(done, types::I64);
-        let inline = matches!(op, Arith::Add | Arith::Sub | Arith::Mul);
         let fast = |this: &mut Self| {
             let v = match op {
                 Arith::Add => this.builder.ins().iadd(a.hi, b.hi),
                 Arith::Sub => this.builder.ins().isub(a.hi, b.hi),
-                _ => this.builder.ins().imul(a.hi, b.hi),
+                Arith::Mul => this.builder.ins().imul(a.hi, b.hi),
+                Arith::Div => this.builder.ins().sdiv(a.hi, b.hi),
+                Arith::Mod => this.builder.ins().srem(a.hi, b.hi),
             };
             let tag = this.builder.ins().iconst(types::I64, TAG_INT);
             this.builder.ins().jump(done, &[tag.into(), v.into()]);
         };
-        let slow = if inline { self.int_or_slow(a, b, fast) } else { Some(()) };
+        let test = self.int_path(op, a, b);
+        let slow = self.int_or_slow(test, fast);
         let tag = if slow.is_some() {
             let w = self.binary_rt(self.cg.rt.arith, arith_code(op), lhs, rhs, loc);
             self.builder.ins().jump(done, &[w.lo.into(), w.hi.into()]);
@@ -672,7 +707,8 @@ impl<'a, M: Module> FnLower<'a, M> {
             let taken = this.builder.ins().icmp(int_cc(op), a.hi, b.hi);
             this.builder.ins().brif(taken, then_to, &[], else_to, &[]);
         };
-        if self.int_or_slow(a, b, fast).is_none() {
+        let test = self.both_int(&[a, b]);
+        if self.int_or_slow(test, fast).is_none() {
             self.forget(lhs);
             self.forget(rhs);
             return;
@@ -691,7 +727,8 @@ impl<'a, M: Module> FnLower<'a, M> {
             let w = this.bool_words(truth);
             this.builder.ins().jump(done, &[w.lo.into()]);
         };
-        if self.int_or_slow(a, b, fast).is_some() {
+        let test = self.both_int(&[a, b]);
+        if self.int_or_slow(test, fast).is_some() {
             let w = self.binary_rt(self.cg.rt.compare, cmp_code(op), lhs, rhs, loc);
             self.builder.ins().jump(done, &[w.lo.into()]);
         } else {
