@@ -338,11 +338,36 @@ impl<'a, M: Module> FnLower<'a, M> {
                 let w = self.move_out(r);
                 self.store_words(self.at_arg(i), w);
             } else {
-                let (slot, src) = (self.address(self.at_arg(i)), self.reg(r));
-                self.call_rt(self.cg.rt.clone_into, &[slot, src]);
+                self.clone_into(r, self.at_arg(i));
             }
         }
         self.address(self.at_arg(0))
+    }
+
+    /// Copy variable `r` into the slot `to`: bit for bit when it holds no reference, else
+    /// through the runtime, which counts the new reference.
+    fn clone_into(&mut self, r: Reg, to: At) {
+        if r == 0 && self.f.has_me {
+            return self.clone_counted(r, to);
+        }
+        let w = self.words(r);
+        let tag = self.builder.ins().band_imm_u(w.lo, 0xff);
+        let is_heap = self.builder.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, tag, FIRST_HEAP_TAG);
+        let (copy, counted, done) =
+            (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
+        self.builder.ins().brif(is_heap, counted, &[], copy, &[]);
+        self.builder.switch_to_block(copy);
+        self.store_words(to, w);
+        self.builder.ins().jump(done, &[]);
+        self.builder.switch_to_block(counted);
+        self.clone_counted(r, to);
+        self.builder.ins().jump(done, &[]);
+        self.builder.switch_to_block(done);
+    }
+
+    fn clone_counted(&mut self, r: Reg, to: At) {
+        let (slot, src) = (self.address(to), self.reg(r));
+        self.call_rt(self.cg.rt.clone_into, &[slot, src]);
     }
 
     fn string(&mut self, text: &str) -> (ClValue, ClValue) {

@@ -197,7 +197,8 @@ impl<'a> FnLower<'a> {
 
     fn finish(mut self, diags: &mut Vec<Diagnostic>) -> Function {
         diags.append(&mut self.diags);
-        Function { name: self.name, params: self.params, regs: self.regs, blocks: self.blocks }
+        let has_me = self.owner.is_some();
+        Function { name: self.name, params: self.params, has_me, regs: self.regs, blocks: self.blocks }
     }
 
     fn loc(&self, span: Span) -> Loc {

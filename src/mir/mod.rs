@@ -198,6 +198,8 @@ pub struct Function {
     pub name: String,
     /// Parameter count, `me` included for methods; parameters are registers 0..params.
     pub params: u32,
+    /// A method: register 0 is `me`, an instance, and nothing writes it.
+    pub has_me: bool,
     pub regs: u32,
     /// Block 0 is the entry.
     pub blocks: Vec<Block>,

@@ -94,7 +94,8 @@ impl Display for Terminator {
 
 impl Display for Function {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        writeln!(f, "fn {}(params {}, regs {}) {{", self.name, self.params, self.regs)?;
+        let me = if self.has_me { "me, " } else { "" };
+        writeln!(f, "fn {}({me}params {}, regs {}) {{", self.name, self.params, self.regs)?;
         for (i, block) in self.blocks.iter().enumerate() {
             match block.handler {
                 Some(h) => writeln!(f, "bb{i}: (handler bb{h})")?,

@@ -126,6 +126,7 @@ mod tests {
         let mut f = Function {
             name: "t".into(),
             params: 0,
+            has_me: false,
             regs: 3,
             blocks: vec![
                 block(vec![c(0)], Terminator::Branch { cond: 0, then_to: 1, else_to: 2 }),

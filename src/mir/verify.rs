@@ -20,6 +20,9 @@ fn verify_function(module: &Module, f: &Function) -> Result<(), String> {
     if f.params > f.regs {
         return Err("more parameters than registers".into());
     }
+    if f.has_me && (f.params == 0 || f.blocks.iter().flat_map(|b| &b.insts).any(|i| i.dst() == Some(0))) {
+        return Err("a method's `me` (%0) must be a parameter that nothing writes".into());
+    }
     let handlers: Vec<BlockId> = f.blocks.iter().filter_map(|b| b.handler).collect();
     let reg = |r: Reg| {
         if r < f.regs {
@@ -96,7 +99,7 @@ mod tests {
         Module {
             files: vec![],
             boxes: vec![],
-            functions: vec![Function { name: "main".into(), params: 0, regs: 1, blocks }],
+            functions: vec![Function { name: "main".into(), params: 0, has_me: false, regs: 1, blocks }],
             globals: vec![],
             entry: 0,
         }
@@ -120,5 +123,20 @@ mod tests {
         assert!(verify(&module(vec![bad_target])).unwrap_err().contains("bb7"));
         let no_catch = Block { insts: vec![], term: Terminator::Return(0), handler: Some(0) };
         assert!(verify(&module(vec![no_catch])).unwrap_err().contains("does not begin with catch"));
+    }
+
+    #[test]
+    fn rejects_a_method_that_writes_me() {
+        let writes_me = Block {
+            insts: vec![Inst::Const { dst: 0, value: Const::Int(1) }],
+            term: Terminator::Return(0),
+            handler: None,
+        };
+        let mut m = module(vec![writes_me]);
+        m.functions[0].has_me = true;
+        m.functions[0].params = 1;
+        assert!(verify(&m).unwrap_err().contains("`me`"));
+        m.functions[0].blocks[0].insts.clear();
+        assert_eq!(verify(&m), Ok(()));
     }
 }
