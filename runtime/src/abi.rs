@@ -88,14 +88,6 @@ pub unsafe extern "C" fn nyrt_clone_into(dst: *mut Value, src: *const Value) {
     std::ptr::write(dst, (*src).clone());
 }
 
-/// `*dst = *src` for registers (the old value of `dst` is released).
-#[no_mangle]
-pub unsafe extern "C" fn nyrt_copy(dst: *mut Value, src: *const Value) {
-    if dst as *const Value != src {
-        *dst = (*src).clone();
-    }
-}
-
 #[no_mangle]
 pub unsafe extern "C" fn nyrt_const_str(dst: *mut Value, text: *const u8, len: usize) {
     let bytes = std::slice::from_raw_parts(text, len);

@@ -29,7 +29,7 @@ use nyash_runtime::class::intern;
 use nyash_runtime::ops::{Arith, Cmp};
 pub use runtime_fns::{addresses as runtime_addresses, RuntimeFns};
 use rustc_hash::FxHashMap;
-use values::{At, IntTest, Temp, Words};
+use values::{At, IntTest, Words};
 
 const TAG_VOID: i64 = 0;
 const TAG_NULL: i64 = 1;
@@ -161,7 +161,7 @@ struct FnLower<'a, M: Module> {
     out: ClValue,
     temps: Vec<bool>,
     /// Temporaries defined in the current block and not used yet (see `values`).
-    live: Vec<(Reg, Temp)>,
+    live: Vec<(Reg, Words)>,
     entry: Entry,
     imports: FxHashMap<FuncId, FuncRef>,
     /// The MIR block being lowered.
@@ -243,8 +243,11 @@ impl<'a, M: Module> FnLower<'a, M> {
             self.builder.switch_to_block(ok);
         }
 
+        // The variables' slots start void or with what was handed over; temporaries' slots
+        // are scratch (but a large frame is released by walking every slot).
         self.store_void(self.at_result());
-        for r in 0..self.f.regs {
+        let slots = if self.frame_walked() { (0..self.f.regs).collect() } else { self.variables() };
+        for r in slots {
             let dst = self.at_reg(r);
             if r < taken_over {
                 let flags = MemFlagsData::trusted();
@@ -276,7 +279,7 @@ impl<'a, M: Module> FnLower<'a, M> {
         }
 
         self.builder.switch_to_block(self.unwind);
-        self.leave_frame(true);
+        self.leave_frame();
         let raised = self.builder.ins().iconst(types::I32, 1);
         self.builder.ins().return_(&[raised]);
     }
@@ -338,36 +341,37 @@ impl<'a, M: Module> FnLower<'a, M> {
                 let w = self.move_out(r);
                 self.store_words(self.at_arg(i), w);
             } else {
-                self.clone_into(r, self.at_arg(i));
+                let w = self.clone_words(r);
+                self.store_words(self.at_arg(i), w);
             }
         }
         self.address(self.at_arg(0))
     }
 
-    /// Copy variable `r` into the slot `to`: bit for bit when it holds no reference, else
-    /// through the runtime, which counts the new reference.
-    fn clone_into(&mut self, r: Reg, to: At) {
+    /// A copy of variable `r`'s value that the caller owns: the same words when it holds
+    /// no reference, else a reference counted by the runtime.
+    fn clone_words(&mut self, r: Reg) -> Words {
         if r == 0 && self.f.has_me {
-            return self.clone_counted(r, to);
+            return self.clone_counted(r);
         }
         let w = self.words(r);
-        let tag = self.builder.ins().band_imm_u(w.lo, 0xff);
-        let is_heap = self.builder.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, tag, FIRST_HEAP_TAG);
-        let (copy, counted, done) =
-            (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
-        self.builder.ins().brif(is_heap, counted, &[], copy, &[]);
-        self.builder.switch_to_block(copy);
-        self.store_words(to, w);
-        self.builder.ins().jump(done, &[]);
+        let is_heap = self.is_heap(w);
+        let (counted, done) = (self.builder.create_block(), self.builder.create_block());
+        self.builder.append_block_param(done, types::I64);
+        self.builder.append_block_param(done, types::I64);
+        self.builder.ins().brif(is_heap, counted, &[], done, &[w.lo.into(), w.hi.into()]);
         self.builder.switch_to_block(counted);
-        self.clone_counted(r, to);
-        self.builder.ins().jump(done, &[]);
+        let copy = self.clone_counted(r);
+        self.builder.ins().jump(done, &[copy.lo.into(), copy.hi.into()]);
         self.builder.switch_to_block(done);
+        let params = self.builder.block_params(done);
+        Words { lo: params[0], hi: params[1], tag: None }
     }
 
-    fn clone_counted(&mut self, r: Reg, to: At) {
-        let (slot, src) = (self.address(to), self.reg(r));
-        self.call_rt(self.cg.rt.clone_into, &[slot, src]);
+    fn clone_counted(&mut self, r: Reg) -> Words {
+        let (out, src) = (self.result_slot(), self.reg(r));
+        self.call_rt(self.cg.rt.clone_into, &[out, src]);
+        self.take_result()
     }
 
     fn string(&mut self, text: &str) -> (ClValue, ClValue) {
@@ -390,25 +394,28 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.builder.ins().symbol_value(self.ptr, gv)
     }
 
-    /// Release the frame's registers and count the call out. On a normal return only the
-    /// variables can hold references (every temporary has been used); the unwind path
-    /// releases every slot. Small frames test each register inline (most hold no
-    /// reference); large ones let the runtime walk them.
-    fn leave_frame(&mut self, temporaries_too: bool) {
-        const INLINE_RELEASE_MAX: u32 = 32;
-        if self.f.regs <= INLINE_RELEASE_MAX {
-            let held: Vec<Reg> = (0..self.f.regs).filter(|&r| temporaries_too || !self.is_temp(r)).collect();
-            for r in held {
-                self.release_if_heap(self.at_reg(r));
-            }
-        } else {
+    /// Release the variables and count the call out. Temporaries hold nothing by then:
+    /// each gave its value up at its use, or on the error edge. Small frames test each
+    /// variable inline (most hold no reference); large ones let the runtime walk the frame.
+    fn leave_frame(&mut self) {
+        if self.frame_walked() {
             let base = self.reg(0);
             let n = self.i32(self.f.regs);
             self.call_rt(self.cg.rt.release_frame, &[base, n]);
+        } else {
+            for r in self.variables() {
+                self.release_if_heap(self.at_reg(r));
+            }
         }
         if self.entry == Entry::Call {
             self.call_rt(self.cg.rt.leave, &[]);
         }
+    }
+
+    /// Is the frame released by the runtime walking every slot (rather than inline)?
+    fn frame_walked(&self) -> bool {
+        const INLINE_RELEASE_MAX: u32 = 32;
+        self.f.regs > INLINE_RELEASE_MAX
     }
 
     // ---- instructions ----
@@ -421,11 +428,11 @@ impl<'a, M: Module> FnLower<'a, M> {
             Inst::Binary { dst, op: BinaryOp::Arith(op), lhs, rhs, loc } => self.arith(*dst, *op, *lhs, *rhs, loc),
             Inst::Binary { dst, op: BinaryOp::Cmp(op), lhs, rhs, loc } => self.compare(*dst, *op, *lhs, *rhs, loc),
             Inst::Unary { dst, op: UnaryOp::Neg, src, loc } => {
-                let (s, d, l) = (self.operand(*src), self.reg(*dst), self.loc(loc));
-                let status = self.call_rt(rt.negate, &[s, d, l]);
+                let (s, out, l) = (self.operand(*src), self.result_slot(), self.loc(loc));
+                let status = self.call_rt(rt.negate, &[s, out, l]);
                 self.check(status);
                 self.release_temp(*src);
-                self.defined_in_slot(*dst);
+                self.define_result(*dst);
             }
             Inst::Unary { dst, op, src, .. } => {
                 let truth = self.truth(*src);
@@ -450,9 +457,9 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.define_result(*dst);
             }
             Inst::Alloc { dst, class } => {
-                let (c, d) = (self.i32(*class), self.reg(*dst));
-                self.call_rt(rt.alloc, &[c, d]);
-                self.defined_in_slot(*dst);
+                let (c, out) = (self.i32(*class), self.result_slot());
+                self.call_rt(rt.alloc, &[c, out]);
+                self.define_result(*dst);
             }
             Inst::SetInner { obj, src } => {
                 let (o, s) = (self.operand(*obj), self.operand(*src));
@@ -476,9 +483,9 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.check(status);
             }
             Inst::GetGlobal { dst, global } => {
-                let (g, d) = (self.i32(*global), self.reg(*dst));
-                self.call_rt(rt.get_global, &[g, d]);
-                self.defined_in_slot(*dst);
+                let (g, out) = (self.i32(*global), self.result_slot());
+                self.call_rt(rt.get_global, &[g, out]);
+                self.define_result(*dst);
             }
             Inst::SetGlobal { global, src } => {
                 let (g, s) = (self.i32(*global), self.operand(*src));
@@ -498,16 +505,16 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.check(status);
             }
             Inst::Catch { dst } => {
-                let d = self.reg(*dst);
-                self.call_rt(rt.catch, &[d]);
-                self.defined_in_slot(*dst);
+                let out = self.result_slot();
+                self.call_rt(rt.catch, &[out]);
+                self.define_result(*dst);
             }
             Inst::CatchValue { dst, exc } => self.unary_rt(rt.catch_value, *exc, *dst),
             Inst::IsA { dst, exc, class } => {
-                let (e, c, d) = (self.operand(*exc), self.i32(*class), self.reg(*dst));
-                self.call_rt(rt.isa, &[e, c, d]);
+                let (e, c, out) = (self.operand(*exc), self.i32(*class), self.result_slot());
+                self.call_rt(rt.isa, &[e, c, out]);
                 self.release_temp(*exc);
-                self.defined_in_slot(*dst);
+                self.define_result(*dst);
             }
             Inst::MakeFuture { dst, src } => self.unary_rt(rt.make_future, *src, *dst),
             Inst::FailedFuture { dst, exc } => self.unary_rt(rt.failed_future, *exc, *dst),
@@ -584,10 +591,10 @@ impl<'a, M: Module> FnLower<'a, M> {
 
     /// `fn(src, dst)` runtime calls that cannot fail.
     fn unary_rt(&mut self, id: FuncId, src: Reg, dst: Reg) {
-        let (s, d) = (self.operand(src), self.reg(dst));
-        self.call_rt(id, &[s, d]);
+        let (s, out) = (self.operand(src), self.result_slot());
+        self.call_rt(id, &[s, out]);
         self.release_temp(src);
-        self.defined_in_slot(dst);
+        self.define_result(dst);
     }
 
     fn constant(&mut self, dst: Reg, value: &Const) {
@@ -602,9 +609,9 @@ impl<'a, M: Module> FnLower<'a, M> {
             Const::Float(x) => self.unboxed(TAG_FLOAT, x.to_bits() as i64),
             Const::Str(s) => {
                 let (text, len) = self.string(s);
-                let d = self.reg(dst);
-                self.call_rt(self.cg.rt.const_str, &[d, text, len]);
-                return self.defined_in_slot(dst);
+                let out = self.result_slot();
+                self.call_rt(self.cg.rt.const_str, &[out, text, len]);
+                return self.define_result(dst);
             }
         };
         self.define(dst, w);
@@ -614,13 +621,8 @@ impl<'a, M: Module> FnLower<'a, M> {
         if dst == src {
             return;
         }
-        if self.is_temp(src) {
-            let w = self.move_out(src);
-            return self.define(dst, w);
-        }
-        let (to, from) = (self.reg(dst), self.reg(src));
-        self.call_rt(self.cg.rt.copy, &[to, from]);
-        self.defined_in_slot(dst);
+        let w = if self.is_temp(src) { self.move_out(src) } else { self.clone_words(src) };
+        self.define(dst, w);
     }
 
     /// Where a binary operation goes when `test` fails: the slow path, a cold block unless
@@ -820,7 +822,7 @@ impl<'a, M: Module> FnLower<'a, M> {
                 let flags = MemFlagsData::trusted();
                 self.builder.ins().store(flags, w.lo, self.out, 0);
                 self.builder.ins().store(flags, w.hi, self.out, 8);
-                self.leave_frame(false);
+                self.leave_frame();
                 let ok = self.builder.ins().iconst(types::I32, 0);
                 self.builder.ins().return_(&[ok]);
             }

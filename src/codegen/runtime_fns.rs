@@ -55,7 +55,6 @@ runtime_fns! {
     release = nyrt_release: "p" -> "",
     release_frame = nyrt_release_frame: "pi" -> "",
     clone_into = nyrt_clone_into: "pp" -> "",
-    copy = nyrt_copy: "pp" -> "",
     const_str = nyrt_const_str: "ppl" -> "",
     arith = nyrt_arith: "ipppl" -> "i",
     compare = nyrt_compare: "ipppl" -> "i",

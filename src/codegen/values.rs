@@ -3,17 +3,17 @@
 //! Variables and parameters live in the frame array, one 16-byte `Value` slot each: the
 //! VM's frame model, which lets a VM activation hand its frame over. Temporaries (see
 //! `mir::analysis::single_use_temporaries`) are defined and used once within one block, so
-//! most of them never touch memory: they are carried as the two machine words of a
-//! `Value` ([`Words`]), with the tag when it is known at compile time, so that an integer
-//! constant feeding an addition costs no load, store or tag test.
+//! they never live in memory: they are carried as the two machine words of a `Value`
+//! ([`Words`]), with the tag when it is known at compile time, so that an integer
+//! constant feeding an addition costs no load, store or tag test. A temporary's slot is
+//! scratch, filled only when a runtime function borrows the temporary; runtime functions
+//! write their results to the result slot, never to a register's.
 //!
 //! Ownership follows the VM exactly. A live temporary owns its value until its one use
-//! moves it on or releases it. When a runtime call fails while temporaries are live, the
-//! error edge does what the VM does: with a handler in this function, it releases them
-//! (in register order, as the VM clears its temporaries when it enters a handler);
-//! without one, it stores them into their slots, and the unwind path releases the whole
-//! frame in register order. So a temporary's slot never holds a reference outside the
-//! temporary's life, and defining a temporary needs no release check.
+//! moves it on or releases it. When a runtime call fails, the error edge first releases
+//! the temporaries still live, in register order, as the VM does before it looks for a
+//! handler: the temporaries of a failed expression go with it. Then the handler runs, or
+//! the unwind path releases the variables.
 
 use super::{FnLower, FIRST_HEAP_TAG, SLOT, TAG_BOOL, TAG_INT, TAG_VOID};
 use crate::mir::Reg;
@@ -35,14 +35,6 @@ pub(super) struct Words {
 #[derive(Clone, Copy)]
 pub(super) struct At(pub i32);
 
-/// Where a live temporary's value is.
-#[derive(Clone, Copy)]
-pub(super) enum Temp {
-    Words(Words),
-    /// In its frame slot, where a runtime function wrote it.
-    Slot,
-}
-
 /// Whether values are all Integers, as far as the compiler can tell.
 pub(super) enum IntTest {
     Always,
@@ -56,12 +48,17 @@ impl<M: Module> FnLower<'_, M> {
         self.temps[r as usize]
     }
 
-    fn live_temp(&self, r: Reg) -> Option<Temp> {
-        self.live.iter().find(|(t, _)| *t == r).map(|(_, temp)| *temp)
+    fn live_temp(&self, r: Reg) -> Option<Words> {
+        self.live.iter().find(|(t, _)| *t == r).map(|(_, w)| *w)
+    }
+
+    /// The registers that are not temporaries, in order.
+    pub(super) fn variables(&self) -> Vec<Reg> {
+        (0..self.f.regs).filter(|&r| !self.is_temp(r)).collect()
     }
 
     /// Take a temporary out of the live set: its one use has happened.
-    pub(super) fn forget(&mut self, r: Reg) -> Option<Temp> {
+    pub(super) fn forget(&mut self, r: Reg) -> Option<Words> {
         let i = self.live.iter().position(|(t, _)| *t == r)?;
         Some(self.live.swap_remove(i).1)
     }
@@ -130,6 +127,12 @@ impl<M: Module> FnLower<'_, M> {
         self.builder.ins().icmp_imm_u(IntCC::Equal, t, tag)
     }
 
+    /// Does `w` hold a reference? (an `i8`)
+    pub(super) fn is_heap(&mut self, w: Words) -> ClValue {
+        let t = self.builder.ins().band_imm_u(w.lo, 0xff);
+        self.builder.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, t, FIRST_HEAP_TAG)
+    }
+
     pub(super) fn both_int(&mut self, values: &[Words]) -> IntTest {
         let mut test: Option<ClValue> = None;
         for &w in values {
@@ -151,7 +154,7 @@ impl<M: Module> FnLower<'_, M> {
     /// `dst = w`: a temporary keeps the words; a variable's slot releases its old value.
     pub(super) fn define(&mut self, dst: Reg, w: Words) {
         if self.is_temp(dst) {
-            self.live.push((dst, Temp::Words(w)));
+            self.live.push((dst, w));
         } else {
             let at = self.at_reg(dst);
             self.release_if_heap(at);
@@ -159,18 +162,11 @@ impl<M: Module> FnLower<'_, M> {
         }
     }
 
-    /// A runtime function has written `dst`'s slot.
-    pub(super) fn defined_in_slot(&mut self, dst: Reg) {
-        if self.is_temp(dst) {
-            self.live.push((dst, Temp::Slot));
-        }
-    }
-
     /// The value of `r`, read without taking it over.
     pub(super) fn words(&mut self, r: Reg) -> Words {
         match self.live_temp(r) {
-            Some(Temp::Words(w)) => w,
-            _ => self.load_words(self.at_reg(r)),
+            Some(w) => w,
+            None => self.load_words(self.at_reg(r)),
         }
     }
 
@@ -179,7 +175,7 @@ impl<M: Module> FnLower<'_, M> {
     /// releases it once.
     pub(super) fn operand(&mut self, r: Reg) -> ClValue {
         let at = self.at_reg(r);
-        if let Some(Temp::Words(w)) = self.live_temp(r) {
+        if let Some(w) = self.live_temp(r) {
             self.store_words(at, w);
         }
         self.address(at)
@@ -189,8 +185,8 @@ impl<M: Module> FnLower<'_, M> {
     /// (a variable at `return`).
     pub(super) fn move_out(&mut self, r: Reg) -> Words {
         match self.forget(r) {
-            Some(Temp::Words(w)) => w,
-            _ => {
+            Some(w) => w,
+            None => {
                 let at = self.at_reg(r);
                 let w = self.load_words(at);
                 self.store_void(at);
@@ -201,10 +197,8 @@ impl<M: Module> FnLower<'_, M> {
 
     /// Release a temporary after its one use borrowed it.
     pub(super) fn release_temp(&mut self, r: Reg) {
-        match self.forget(r) {
-            Some(Temp::Words(w)) => self.release_words(r, w),
-            Some(Temp::Slot) => self.release_if_heap(self.at_reg(r)),
-            None => {}
+        if let Some(w) = self.forget(r) {
+            self.release_words(r, w);
         }
     }
 
@@ -224,8 +218,7 @@ impl<M: Module> FnLower<'_, M> {
                 self.call_rt(self.cg.rt.release, &[addr]);
             }
             None => {
-                let tag = self.builder.ins().band_imm_u(w.lo, 0xff);
-                let is_heap = self.builder.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, tag, FIRST_HEAP_TAG);
+                let is_heap = self.is_heap(w);
                 let (release, done) = (self.builder.create_block(), self.builder.create_block());
                 self.builder.ins().brif(is_heap, release, &[], done, &[]);
                 self.builder.switch_to_block(release);
@@ -251,16 +244,14 @@ impl<M: Module> FnLower<'_, M> {
         self.builder.switch_to_block(done);
     }
 
-    /// After a runtime call that returned `status`: on failure, leave the live temporaries
-    /// as the VM would (see the module comment) and go to the handler or unwind path.
+    /// After a runtime call that returned `status`: on failure, release the live
+    /// temporaries (see the module comment) and go to the handler or the unwind path.
     pub(super) fn check(&mut self, status: ClValue) {
         let handler = self.f.blocks[self.current].handler;
         let target = handler.map_or(self.unwind, |h| self.blocks[h as usize]);
         let mut live = self.live.clone();
         live.sort_by_key(|(r, _)| *r);
-        if handler.is_none() {
-            live.retain(|(_, temp)| matches!(temp, Temp::Words(_)));
-        }
+        live.retain(|(_, w)| !matches!(w.tag, Some(tag) if tag < FIRST_HEAP_TAG));
         let next = self.builder.create_block();
         if live.is_empty() {
             self.builder.ins().brif(status, target, &[], next, &[]);
@@ -271,13 +262,8 @@ impl<M: Module> FnLower<'_, M> {
         self.builder.set_cold_block(edge);
         self.builder.ins().brif(status, edge, &[], next, &[]);
         self.builder.switch_to_block(edge);
-        for (r, temp) in live {
-            match (handler, temp) {
-                (Some(_), Temp::Words(w)) => self.release_words(r, w),
-                (Some(_), Temp::Slot) => self.release_if_heap(self.at_reg(r)),
-                (None, Temp::Words(w)) => self.store_words(self.at_reg(r), w),
-                (None, Temp::Slot) => {}
-            }
+        for (r, w) in live {
+            self.release_words(r, w);
         }
         self.builder.ins().jump(target, &[]);
         self.builder.switch_to_block(next);

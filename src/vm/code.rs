@@ -174,8 +174,8 @@ pub struct VmFunction {
     /// The first op of each MIR block.
     block_starts: Vec<u32>,
     /// The temporaries (registers read once, in the block that writes them). None is live
-    /// where a block starts, so entering a handler releases them all: the temporaries of
-    /// the expression that failed go with it.
+    /// where a block starts, so an error releases them all before it goes to a handler or
+    /// to the caller: the temporaries of the expression that failed go with it.
     pub temps: Box<[u32]>,
 }
 

@@ -316,11 +316,12 @@ impl Vm {
                     }
                 }
             };
+            // The temporaries of the failed expression go with it, before anything else.
+            for &t in f.temps.iter() {
+                fr.set(t, Value::Void);
+            }
             match f.handler_at(pc - 1) {
                 Some(handler) => {
-                    for &t in f.temps.iter() {
-                        fr.set(t, Value::Void);
-                    }
                     caught = Some(error);
                     pc = handler as usize;
                 }
