@@ -190,17 +190,23 @@ impl Vm {
         // The arguments are the callee's from here, also when it cannot start (a stack
         // overflow releases them), as in compiled code.
         fill(&mut regs);
-        let entered = program::enter_call();
-        let entered_ok = entered.is_ok();
-        let result = entered.and_then(|()| self.execute(func, &mut regs));
+        if let Err(e) = program::enter_call() {
+            self.recycle(func, regs);
+            return Err(e);
+        }
+        let result = self.execute(func, &mut regs);
+        self.recycle(func, regs);
+        program::leave_call();
+        result
+    }
+
+    /// Release a frame's values and return it to the function's pool.
+    #[inline(always)]
+    fn recycle(&self, func: u32, mut regs: Box<[Value]>) {
         for r in regs.iter_mut() {
             Value::replace_in(r, Value::Void);
         }
         self.frames[func as usize].borrow_mut().push(regs);
-        if entered_ok {
-            program::leave_call();
-        }
-        result
     }
 
     /// Run compiled code; the parameters go over in a frame from the pool.
