@@ -22,10 +22,12 @@ ratio() { if [ "$2" = - ]; then echo -; else echo "scale=2; $1 / $2" | bc; fi; }
 printf '%-10s %-8s %9s %8s %8s\n' benchmark backend seconds "/lua" "/gcc-O2"
 for nyash in benches/*.nyash; do
     name=$(basename "$nyash" .nyash)
+    # A `// twin: NAME` line shares another benchmark's Lua and C twins.
+    twin=$(sed -n 's|^// twin: ||p' "$nyash"); twin=${twin:-$name}
     lua=-; c=-
-    if command -v lua5.4 >/dev/null && [ -f "benches/$name.lua" ]; then lua=$(seconds lua5.4 "benches/$name.lua"); fi
-    if [ -f "benches/$name.c" ]; then
-        cc -O2 -o "$work/$name-c" "benches/$name.c" && c=$(seconds "$work/$name-c")
+    if command -v lua5.4 >/dev/null && [ -f "benches/$twin.lua" ]; then lua=$(seconds lua5.4 "benches/$twin.lua"); fi
+    if [ -f "benches/$twin.c" ]; then
+        cc -O2 -o "$work/$name-c" "benches/$twin.c" && c=$(seconds "$work/$name-c")
     fi
     "$nyashc" build "$nyash" -o "$work/$name"
     for backend in vm jit exe; do

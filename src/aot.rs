@@ -6,7 +6,7 @@
 //! program image (boxes, globals, file names, interned names; JSON) and a C `main` that
 //! hands all three to the runtime's `nyrt_main`.
 
-use crate::codegen::{nyash_signature, CodeGen, Entry, Listing};
+use crate::codegen::{nyash_signature, Callees, CodeGen, Entry, Listing};
 use crate::mir::Module as MirModule;
 use cranelift_codegen::ir::{types, AbiParam, InstBuilder};
 use cranelift_codegen::settings::{self, Configurable};
@@ -143,12 +143,12 @@ fn compile(
 ) -> Result<ObjectModule, String> {
     let builder = ObjectBuilder::new(isa(target)?, "nyash", default_libcall_names()).map_err(|e| e.to_string())?;
     let mut module = ObjectModule::new(builder);
-    let mut codegen = CodeGen::new(&mut module)?;
     let signature = nyash_signature(&module);
     let ids: Vec<FuncId> = (0..mir.functions.len())
         .map(|i| module.declare_function(&format!("nyash_f{i}"), Linkage::Local, &signature))
         .collect::<Result<_, _>>()
         .map_err(|e| e.to_string())?;
+    let mut codegen = CodeGen::new(&mut module, Callees::Direct(ids.clone()))?;
     for (f, &id) in mir.functions.iter().zip(&ids) {
         if let Some(text) = codegen.define(&mut module, id, f, Entry::Call, listing)? {
             on_function(&f.name, &text);

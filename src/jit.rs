@@ -1,11 +1,11 @@
 //! The JIT: MIR functions compiled to machine code in this process, with cranelift-jit,
 //! through the same lowering as object files (`codegen`).
 
-use crate::codegen::{nyash_signature, runtime_addresses, CodeGen, Entry, Listing};
+use crate::codegen::{nyash_signature, runtime_addresses, Callees, CodeGen, Entry, Listing};
 use crate::mir::Module as MirModule;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
+use cranelift_module::{default_libcall_names, DataDescription, DataId, FuncId, Linkage, Module};
 use std::time::{Duration, Instant};
 
 /// A compiled Nyash function: `(args, out) -> status` (see `codegen`).
@@ -23,6 +23,8 @@ pub struct Jit {
     module: JITModule,
     codegen: CodeGen,
     ids: Vec<FuncId>,
+    /// The machine code of each MIR function once compiled (see `Callees::Table`).
+    code_table: *mut Option<NativeFn>,
     started: Instant,
     pub log: Vec<Compiled>,
 }
@@ -40,19 +42,25 @@ impl Jit {
             builder.symbol(name, address);
         }
         let mut module = JITModule::new(builder);
-        let codegen = CodeGen::new(&mut module)?;
+        let table = code_table(&mut module, mir.functions.len())?;
+        let codegen = CodeGen::new(&mut module, Callees::Table(table))?;
         let signature = nyash_signature(&module);
         let ids = (0..mir.functions.len())
             .map(|i| module.declare_function(&format!("nyash_f{i}"), Linkage::Local, &signature))
             .collect::<Result<_, _>>()
             .map_err(|e| e.to_string())?;
-        Ok(Jit { module, codegen, ids, started: Instant::now(), log: Vec::new() })
+        module.finalize_definitions().map_err(|e| e.to_string())?;
+        let code_table = module.get_finalized_data(table).0 as *mut Option<NativeFn>;
+        Ok(Jit { module, codegen, ids, code_table, started: Instant::now(), log: Vec::new() })
     }
 
     /// Compile MIR function `func` and return its machine code.
     pub fn compile(&mut self, mir: &MirModule, func: u32) -> Result<NativeFn, String> {
         let name = mir.functions[func as usize].name.clone();
-        self.define(mir, func, self.ids[func as usize], Entry::Call, name)
+        let code = self.define(mir, func, self.ids[func as usize], Entry::Call, name)?;
+        // SAFETY: the table has one entry per MIR function, and `func` is one.
+        unsafe { *self.code_table.add(func as usize) = Some(code) };
+        Ok(code)
     }
 
     /// Compile the entry of `func` at loop header `block` that a running VM activation
@@ -83,4 +91,13 @@ impl Jit {
         // SAFETY: the function was declared with `nyash_signature`, which is `NativeFn`.
         Ok(unsafe { std::mem::transmute::<*const u8, NativeFn>(code) })
     }
+}
+
+/// A writable table of one null code pointer per MIR function.
+fn code_table(module: &mut JITModule, functions: usize) -> Result<DataId, String> {
+    let id = module.declare_data("nyash_code_table", Linkage::Local, true, false).map_err(|e| e.to_string())?;
+    let mut desc = DataDescription::new();
+    desc.define_zeroinit(functions.max(1) * std::mem::size_of::<Option<NativeFn>>());
+    module.define_data(id, &desc).map_err(|e| e.to_string())?;
+    Ok(id)
 }

@@ -71,17 +71,29 @@ pub enum Listing {
     Asm,
 }
 
+/// How compiled code reaches the user functions it calls.
+pub enum Callees {
+    /// Every function is defined in the same module (an object file): calls go straight
+    /// to it.
+    Direct(Vec<FuncId>),
+    /// Functions are compiled one at a time (the JIT): this writable table holds each MIR
+    /// function's machine code once it is compiled, null before, and a call to a null
+    /// entry goes through the runtime (`nyrt_call`), which runs the function in the VM.
+    Table(DataId),
+}
+
 /// Module-wide state of the lowering: runtime imports and string constants.
 pub struct CodeGen {
     rt: RuntimeFns,
+    callees: Callees,
     strings: FxHashMap<String, DataId>,
     builder_context: FunctionBuilderContext,
 }
 
 impl CodeGen {
-    pub fn new<M: Module>(module: &mut M) -> Result<CodeGen, String> {
+    pub fn new<M: Module>(module: &mut M, callees: Callees) -> Result<CodeGen, String> {
         let rt = RuntimeFns::declare(module).map_err(|e| e.to_string())?;
-        Ok(CodeGen { rt, strings: FxHashMap::default(), builder_context: FunctionBuilderContext::new() })
+        Ok(CodeGen { rt, callees, strings: FxHashMap::default(), builder_context: FunctionBuilderContext::new() })
     }
 
     /// Lower `f`, entered at `entry`, into the body of the already declared `id`, and
@@ -440,13 +452,7 @@ impl<'a, M: Module> FnLower<'a, M> {
                 let w = self.bool_words(value);
                 self.define(*dst, w);
             }
-            Inst::Call { dst, func, args, loc } => {
-                let argv = self.pass_args(args);
-                let (f, n, out, l) = (self.i32(*func), self.i32(args.len() as u32), self.result_slot(), self.loc(loc));
-                let status = self.call_rt(rt.call, &[f, argv, n, out, l]);
-                self.check(status);
-                self.define_result(*dst);
-            }
+            Inst::Call { dst, func, args, loc } => self.call(*dst, *func, args, loc),
             Inst::BoxCall { dst, recv, method, args, loc } => self.box_call(*dst, *recv, method, args, loc),
             Inst::NewBuiltin { dst, name, args, loc } => {
                 let argv = self.pass_args(args);
@@ -553,19 +559,7 @@ impl<'a, M: Module> FnLower<'a, M> {
 
         self.builder.switch_to_block(fast);
         let code = self.builder.ins().load(self.ptr, MemFlagsData::trusted(), cache, 8);
-        let signature = nyash_signature(self.module);
-        let sig = self.builder.import_signature(signature);
-        let call = self.builder.ins().call_indirect(sig, code, &[argv, out]);
-        let status = self.builder.inst_results(call)[0];
-        let (raised, zero) = (self.builder.create_block(), self.builder.ins().iconst(types::I32, 0));
-        self.builder.set_cold_block(raised);
-        self.builder.ins().brif(status, raised, &[], done, &[zero.into()]);
-
-        // The callee's error gets this call's line if it has none (a stack overflow).
-        self.builder.switch_to_block(raised);
-        let l = self.loc(loc);
-        let status = self.call_rt(self.cg.rt.locate, &[l]);
-        self.builder.ins().jump(done, &[status.into()]);
+        self.native_call(Callee::Code(code), argv, out, loc, done);
 
         self.builder.switch_to_block(slow);
         let (m, n, l) = (self.i32(intern(method)), self.i32(with_recv.len() as u32), self.loc(loc));
@@ -576,6 +570,60 @@ impl<'a, M: Module> FnLower<'a, M> {
         let status = self.builder.block_params(done)[0];
         self.check(status);
         self.define_result(dst);
+    }
+
+    /// A call of user function `func`: straight to its machine code when there is some,
+    /// else through `nyrt_call`.
+    fn call(&mut self, dst: Reg, func: u32, args: &[Reg], loc: &Loc) {
+        let argv = self.pass_args(args);
+        let out = self.result_slot();
+        let done = self.builder.create_block();
+        self.builder.append_block_param(done, types::I32);
+        match &self.cg.callees {
+            Callees::Direct(ids) => {
+                let callee = self.import(ids[func as usize]);
+                self.native_call(Callee::Func(callee), argv, out, loc, done);
+            }
+            Callees::Table(table) => {
+                let table = self.data_address(*table);
+                let offset = func as i32 * self.ptr.bytes() as i32;
+                let code = self.builder.ins().load(self.ptr, MemFlagsData::trusted(), table, offset);
+                let (compiled, interpreted) = (self.builder.create_block(), self.builder.create_block());
+                self.builder.ins().brif(code, compiled, &[], interpreted, &[]);
+                self.builder.switch_to_block(compiled);
+                self.native_call(Callee::Code(code), argv, out, loc, done);
+                self.builder.switch_to_block(interpreted);
+                let (f, n, l) = (self.i32(func), self.i32(args.len() as u32), self.loc(loc));
+                let status = self.call_rt(self.cg.rt.call, &[f, argv, n, out, l]);
+                self.builder.ins().jump(done, &[status.into()]);
+            }
+        }
+        self.builder.switch_to_block(done);
+        let status = self.builder.block_params(done)[0];
+        self.check(status);
+        self.define_result(dst);
+    }
+
+    /// Call compiled code with `(argv, out)` and jump to `done` with its status. The
+    /// callee's error gets this call's location if it has none (a stack overflow), as
+    /// `nyrt_call` would give it.
+    fn native_call(&mut self, callee: Callee, argv: ClValue, out: ClValue, loc: &Loc, done: Block) {
+        let call = match callee {
+            Callee::Func(f) => self.builder.ins().call(f, &[argv, out]),
+            Callee::Code(code) => {
+                let signature = nyash_signature(self.module);
+                let sig = self.builder.import_signature(signature);
+                self.builder.ins().call_indirect(sig, code, &[argv, out])
+            }
+        };
+        let status = self.builder.inst_results(call)[0];
+        let (raised, zero) = (self.builder.create_block(), self.builder.ins().iconst(types::I32, 0));
+        self.builder.set_cold_block(raised);
+        self.builder.ins().brif(status, raised, &[], done, &[zero.into()]);
+        self.builder.switch_to_block(raised);
+        let l = self.loc(loc);
+        let status = self.call_rt(self.cg.rt.locate, &[l]);
+        self.builder.ins().jump(done, &[status.into()]);
     }
 
     /// A fresh, writable `abi::CallCache` for one call site, holding no class.
@@ -842,6 +890,12 @@ impl<'a, M: Module> FnLower<'a, M> {
             }
         }
     }
+}
+
+/// Machine code to call: a function of this module, or an address.
+enum Callee {
+    Func(FuncRef),
+    Code(ClValue),
 }
 
 fn int_cc(op: Cmp) -> IntCC {
