@@ -81,13 +81,6 @@ pub unsafe extern "C" fn nyrt_release_frame(base: *mut Value, n: u32) {
     }
 }
 
-/// Write a copy of `*src` into `dst`, whose old contents are *not* released (an argument
-/// slot).
-#[no_mangle]
-pub unsafe extern "C" fn nyrt_clone_into(dst: *mut Value, src: *const Value) {
-    std::ptr::write(dst, (*src).clone());
-}
-
 #[no_mangle]
 pub unsafe extern "C" fn nyrt_const_str(dst: *mut Value, text: *const u8, len: usize) {
     let bytes = std::slice::from_raw_parts(text, len);

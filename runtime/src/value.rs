@@ -133,6 +133,23 @@ mod tests {
         assert!(matches!(zero, Value::Void));
     }
 
+    /// Compiled code counts references inline: a string's or box's payload points at the
+    /// reference count (`Rc`'s allocation starts with its strong count, a `usize`).
+    #[test]
+    fn payload_points_at_the_strong_count() {
+        fn strong_behind_payload(v: &Value) -> usize {
+            let words: &[usize; 2] = unsafe { &*(v as *const Value as *const [usize; 2]) };
+            unsafe { *(words[1] as *const usize) }
+        }
+        for v in [Value::str("text"), Value::obj(Obj::Console)] {
+            assert_eq!(strong_behind_payload(&v), 1);
+            let copies = [v.clone(), v.clone()];
+            assert_eq!(strong_behind_payload(&v), 3);
+            drop(copies);
+            assert_eq!(strong_behind_payload(&v), 1);
+        }
+    }
+
     #[test]
     fn float_forms() {
         assert_eq!(format_float(3.0), "3");

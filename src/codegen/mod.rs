@@ -360,30 +360,19 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.address(self.at_arg(0))
     }
 
-    /// A copy of variable `r`'s value that the caller owns: the same words when it holds
-    /// no reference, else a reference counted by the runtime.
+    /// A copy of variable `r`'s value that the caller owns: the same words, with one
+    /// more reference counted when they hold one (`me` always does).
     fn clone_words(&mut self, r: Reg) -> Words {
-        if r == 0 && self.f.has_me {
-            return self.clone_counted(r);
-        }
         let w = self.words(r);
-        let is_heap = self.is_heap(w);
-        let (counted, done) = (self.builder.create_block(), self.builder.create_block());
-        self.builder.append_block_param(done, types::I64);
-        self.builder.append_block_param(done, types::I64);
-        self.builder.ins().brif(is_heap, counted, &[], done, &[w.lo.into(), w.hi.into()]);
-        self.builder.switch_to_block(counted);
-        let copy = self.clone_counted(r);
-        self.builder.ins().jump(done, &[copy.lo.into(), copy.hi.into()]);
-        self.builder.switch_to_block(done);
-        let params = self.builder.block_params(done);
-        Words { lo: params[0], hi: params[1], tag: None }
-    }
-
-    fn clone_counted(&mut self, r: Reg) -> Words {
-        let (out, src) = (self.result_slot(), self.reg(r));
-        self.call_rt(self.cg.rt.clone_into, &[out, src]);
-        self.take_result()
+        match w.tag {
+            Some(tag) if tag < FIRST_HEAP_TAG => {}
+            _ if r == 0 && self.f.has_me => self.count_reference(w),
+            _ => {
+                let is_heap = self.is_heap(w);
+                self.when(is_heap, |this| this.count_reference(w));
+            }
+        }
+        w
     }
 
     fn string(&mut self, text: &str) -> (ClValue, ClValue) {

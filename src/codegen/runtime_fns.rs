@@ -54,7 +54,6 @@ fn signature(call_conv: CallConv, ptr: Type, params: &str, result: &str) -> Sign
 runtime_fns! {
     release = nyrt_release: "p" -> "",
     release_frame = nyrt_release_frame: "pi" -> "",
-    clone_into = nyrt_clone_into: "pp" -> "",
     const_str = nyrt_const_str: "ppl" -> "",
     arith = nyrt_arith: "ipppl" -> "i",
     compare = nyrt_compare: "ipppl" -> "i",

@@ -208,38 +208,69 @@ impl<M: Module> FnLower<'_, M> {
         }
     }
 
-    /// Release the value a temporary holds as words, through its slot.
+    /// Release the value `w` that temporary `r` owned.
     fn release_words(&mut self, r: Reg, w: Words) {
         match w.tag {
             Some(tag) if tag < FIRST_HEAP_TAG => {}
-            Some(_) => {
-                self.store_words(self.at_reg(r), w);
-                let addr = self.reg(r);
-                self.call_rt(self.cg.rt.release, &[addr]);
-            }
+            Some(_) => self.drop_reference(w, self.at_reg(r), true),
             None => {
                 let is_heap = self.is_heap(w);
-                let (release, done) = (self.builder.create_block(), self.builder.create_block());
-                self.builder.ins().brif(is_heap, release, &[], done, &[]);
-                self.builder.switch_to_block(release);
-                self.store_words(self.at_reg(r), w);
-                let addr = self.reg(r);
-                self.call_rt(self.cg.rt.release, &[addr]);
-                self.builder.ins().jump(done, &[]);
-                self.builder.switch_to_block(done);
+                self.when(is_heap, |this| this.drop_reference(w, this.at_reg(r), true));
             }
         }
     }
 
-    /// Release the value in a slot if it holds a reference.
+    /// Release the value in a slot if it holds a reference. The slot's bits are dead
+    /// afterwards.
     pub(super) fn release_if_heap(&mut self, at: At) {
-        let tag = self.builder.ins().load(types::I8, MemFlagsData::trusted(), self.base, at.0);
-        let is_heap = self.builder.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, tag, FIRST_HEAP_TAG);
-        let (release, done) = (self.builder.create_block(), self.builder.create_block());
-        self.builder.ins().brif(is_heap, release, &[], done, &[]);
-        self.builder.switch_to_block(release);
+        let w = self.load_words(at);
+        let is_heap = self.is_heap(w);
+        self.when(is_heap, |this| this.drop_reference(w, at, false));
+    }
+
+    /// Drop the reference `w` holds: inline when it is not the last one (the payload
+    /// points at the strong count, see `nyash_runtime::value`); the last goes through the
+    /// runtime, which frees the box (and runs `fini`) from the slot `at`. For a temporary
+    /// (`scratch`), the words are stored there first, and the slot is left void either
+    /// way, since a borrow may have left a copy of them in it.
+    fn drop_reference(&mut self, w: Words, at: At, scratch: bool) {
+        let flags = MemFlagsData::trusted();
+        let count = self.builder.ins().load(types::I64, flags, w.hi, 0);
+        let last = self.builder.ins().icmp_imm_u(IntCC::Equal, count, 1);
+        let (free, shared, done) =
+            (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
+        self.builder.ins().brif(last, free, &[], shared, &[]);
+        self.builder.switch_to_block(shared);
+        let fewer = self.builder.ins().iadd_imm_s(count, -1);
+        self.builder.ins().store(flags, fewer, w.hi, 0);
+        if scratch {
+            self.store_void(at);
+        }
+        self.builder.ins().jump(done, &[]);
+        self.builder.switch_to_block(free);
+        if scratch {
+            self.store_words(at, w);
+        }
         let addr = self.address(at);
         self.call_rt(self.cg.rt.release, &[addr]);
+        self.builder.ins().jump(done, &[]);
+        self.builder.switch_to_block(done);
+    }
+
+    /// Count one more reference to the box or string `w` holds.
+    pub(super) fn count_reference(&mut self, w: Words) {
+        let flags = MemFlagsData::trusted();
+        let count = self.builder.ins().load(types::I64, flags, w.hi, 0);
+        let more = self.builder.ins().iadd_imm_s(count, 1);
+        self.builder.ins().store(flags, more, w.hi, 0);
+    }
+
+    /// Emit `then` when `condition` (an integer) is non-zero.
+    pub(super) fn when(&mut self, condition: ClValue, then: impl FnOnce(&mut Self)) {
+        let (yes, done) = (self.builder.create_block(), self.builder.create_block());
+        self.builder.ins().brif(condition, yes, &[], done, &[]);
+        self.builder.switch_to_block(yes);
+        then(self);
         self.builder.ins().jump(done, &[]);
         self.builder.switch_to_block(done);
     }
