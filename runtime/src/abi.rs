@@ -314,18 +314,14 @@ pub unsafe extern "C" fn nyrt_rethrow(exc: *const Value) -> u32 {
     raise(caught_exception(&*exc))
 }
 
-/// Count a compiled call in (`Stack overflow` past the limit).
+/// Count a compiled call in (`Stack overflow` past the limit). Compiled code counts on
+/// `program::NYRT_DEPTH` itself, and calls this only to raise the overflow.
 #[no_mangle]
 pub extern "C" fn nyrt_enter() -> u32 {
     match program::enter_call() {
         Ok(()) => OK,
         Err(e) => raise(e),
     }
-}
-
-#[no_mangle]
-pub extern "C" fn nyrt_leave() {
-    program::leave_call();
 }
 
 /// User functions of a native executable: all compiled, called by id.

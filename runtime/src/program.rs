@@ -5,9 +5,10 @@ use crate::class::{ClassId, FuncId};
 use crate::error::{Exception, Loc, RtResult};
 use crate::object::{new_obj, Instance, Obj};
 use crate::value::Value;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
-/// Deepest call nesting before `Stack overflow` (LANGUAGE.md asks for at least 10,000).
+/// Deepest call nesting before `Stack overflow` (the language asks for at least 10,000).
 pub const MAX_DEPTH: u32 = 100_000;
 /// Stack of the thread programs run on: room for MAX_DEPTH frames of any backend. Only
 /// the pages a program touches are ever committed.
@@ -35,15 +36,21 @@ struct State {
 
 thread_local! {
     static STATE: RefCell<State> = RefCell::new(State::default());
-    static DEPTH: Cell<u32> = const { Cell::new(0) };
 }
+
+/// Calls in progress, on every backend. Compiled code counts its calls in and out on this
+/// word directly (exported as `NYRT_DEPTH`), so unlike the rest of the program's state it
+/// is a process-wide static rather than thread-local: a process runs one program at a
+/// time, on one thread. Relaxed loads and stores are plain moves.
+#[no_mangle]
+pub static NYRT_DEPTH: AtomicU32 = AtomicU32::new(0);
 
 /// Prepare a program's globals and static boxes (class ids index `static_inits`).
 pub fn start(globals: usize, static_inits: Vec<Option<FuncId>>) {
     let singletons = vec![None; static_inits.len()];
     let old = STATE.with(|s| s.replace(State { globals: vec![Value::Void; globals], singletons, static_inits }));
     drop(old);
-    DEPTH.with(|d| d.set(0));
+    NYRT_DEPTH.store(0, Relaxed);
 }
 
 pub fn global(index: u32) -> Value {
@@ -75,19 +82,17 @@ pub fn singleton(class: ClassId, loc: Loc) -> RtResult {
 /// Count a call in; fails with `Stack overflow` past [`MAX_DEPTH`].
 #[inline]
 pub fn enter_call() -> RtResult<()> {
-    DEPTH.with(|d| {
-        let depth = d.get();
-        if depth >= MAX_DEPTH {
-            return Err(Exception::runtime("Stack overflow: recursion too deep"));
-        }
-        d.set(depth + 1);
-        Ok(())
-    })
+    let depth = NYRT_DEPTH.load(Relaxed);
+    if depth >= MAX_DEPTH {
+        return Err(Exception::runtime("Stack overflow: recursion too deep"));
+    }
+    NYRT_DEPTH.store(depth + 1, Relaxed);
+    Ok(())
 }
 
 #[inline]
 pub fn leave_call() {
-    DEPTH.with(|d| d.set(d.get() - 1));
+    NYRT_DEPTH.store(NYRT_DEPTH.load(Relaxed) - 1, Relaxed);
 }
 
 /// End the program: report an uncaught error, release globals and singletons on a normal

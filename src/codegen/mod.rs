@@ -27,6 +27,7 @@ use cranelift_module::{DataDescription, DataId, FuncId, Module};
 use nyash_runtime::abi::{arith_code, cmp_code, pack_loc, NO_CLASS};
 use nyash_runtime::class::intern;
 use nyash_runtime::ops::{Arith, Cmp};
+use nyash_runtime::program::MAX_DEPTH;
 pub use runtime_fns::{addresses as runtime_addresses, RuntimeFns};
 use rustc_hash::FxHashMap;
 use values::{At, IntTest, Words};
@@ -242,17 +243,22 @@ impl<'a, M: Module> FnLower<'a, M> {
 
         // A call counts itself in; a resumed VM activation has been counted by the VM.
         if self.entry == Entry::Call {
-            let status = self.call_rt(self.cg.rt.enter, &[]);
+            let (counter, depth) = self.depth();
+            let too_deep = self.builder.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, depth, MAX_DEPTH as i64);
             let (ok, overflow) = (self.builder.create_block(), self.builder.create_block());
             self.builder.set_cold_block(overflow);
-            self.builder.ins().brif(status, overflow, &[], ok, &[]);
+            self.builder.ins().brif(too_deep, overflow, &[], ok, &[]);
             self.builder.switch_to_block(overflow);
-            // The arguments were ours: release them, as the VM does.
+            // The runtime raises the overflow; the arguments were ours: release them, as
+            // the VM does.
+            self.call_rt(self.cg.rt.enter, &[]);
             let n = self.i32(taken_over);
             self.call_rt(self.cg.rt.release_frame, &[args, n]);
             let raised = self.builder.ins().iconst(types::I32, 1);
             self.builder.ins().return_(&[raised]);
             self.builder.switch_to_block(ok);
+            let deeper = self.builder.ins().iadd_imm_s(depth, 1);
+            self.builder.ins().store(MemFlagsData::trusted(), deeper, counter, 0);
         }
 
         // The variables' slots start void or with what was handed over; temporaries' slots
@@ -409,8 +415,17 @@ impl<'a, M: Module> FnLower<'a, M> {
             }
         }
         if self.entry == Entry::Call {
-            self.call_rt(self.cg.rt.leave, &[]);
+            let (counter, depth) = self.depth();
+            let shallower = self.builder.ins().iadd_imm_s(depth, -1);
+            self.builder.ins().store(MemFlagsData::trusted(), shallower, counter, 0);
         }
+    }
+
+    /// The address of the runtime's count of calls in progress, and the count.
+    fn depth(&mut self) -> (ClValue, ClValue) {
+        let counter = self.data_address(self.cg.rt.depth);
+        let depth = self.builder.ins().load(types::I32, MemFlagsData::trusted(), counter, 0);
+        (counter, depth)
     }
 
     /// Is the frame released by the runtime walking every slot (rather than inline)?

@@ -3,8 +3,10 @@
 
 use cranelift_codegen::ir::{types, AbiParam, Signature, Type};
 use cranelift_codegen::isa::CallConv;
-use cranelift_module::{FuncId, Linkage, Module, ModuleResult};
+use cranelift_module::{DataId, FuncId, Linkage, Module, ModuleResult};
 use nyash_runtime::abi;
+
+const DEPTH_SYMBOL: &str = "NYRT_DEPTH";
 
 /// Parameter and result kinds in the table: `p` pointer, `i` 32-bit integer, `l` 64-bit
 /// integer (locations, lengths).
@@ -18,9 +20,11 @@ fn abi_type(code: char, ptr: Type) -> Type {
 
 macro_rules! runtime_fns {
     ($($field:ident = $symbol:ident: $params:literal -> $result:literal,)*) => {
-        /// Every runtime function, declared in one module.
+        /// Every runtime function, declared in one module, and the call-depth counter.
         pub struct RuntimeFns {
             $(pub $field: FuncId,)*
+            /// `program::NYRT_DEPTH`, the `u32` count of calls in progress.
+            pub depth: DataId,
         }
 
         impl RuntimeFns {
@@ -33,13 +37,16 @@ macro_rules! runtime_fns {
                         Linkage::Import,
                         &signature(call_conv, ptr, $params, $result),
                     )?,)*
+                    depth: module.declare_data(DEPTH_SYMBOL, Linkage::Import, true, false)?,
                 })
             }
         }
 
-        /// `(symbol, address)` of every runtime function, for the JIT's symbol table.
+        /// `(symbol, address)` of every runtime function and of the depth counter, for the
+        /// JIT's symbol table.
         pub fn addresses() -> Vec<(&'static str, *const u8)> {
-            vec![$((stringify!($symbol), abi::$symbol as *const u8),)*]
+            let depth = &nyash_runtime::program::NYRT_DEPTH as *const _ as *const u8;
+            vec![$((stringify!($symbol), abi::$symbol as *const u8),)* (DEPTH_SYMBOL, depth)]
         }
     };
 }
@@ -81,5 +88,4 @@ runtime_fns! {
     throw = nyrt_throw: "pl" -> "i",
     rethrow = nyrt_rethrow: "p" -> "i",
     enter = nyrt_enter: "" -> "i",
-    leave = nyrt_leave: "" -> "",
 }
