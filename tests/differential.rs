@@ -12,6 +12,9 @@ use std::process::Command;
 
 const PROGRAMS: u64 = 40;
 
+const CATCH: &str = "} catch (e) {";
+const REPORT: &str = "print(\"caught \" + e.message())";
+
 const BACKENDS: &[&[&str]] = &[
     &["run", "--emit", "vm"],
     &["run", "--emit", "jit", "--jit-threshold", "0"],
@@ -161,25 +164,20 @@ impl Generator {
                 let e = self.expr(2);
                 self.line(&format!("items.push({e})"));
             }
-            7 => {
-                self.line("try {");
-                self.block(2, depth - 1);
-                self.line("} finally {");
-                self.indent += 1;
-                self.line("print(\"finally\")");
-                self.indent -= 1;
-                self.line("}");
-            }
-            _ => {
-                self.line("try {");
-                self.block(3, depth - 1);
-                self.line("} catch (e) {");
-                self.indent += 1;
-                self.line("print(\"caught \" + e.message())");
-                self.indent -= 1;
-                self.line("}");
-            }
+            7 => self.try_block(2, depth - 1, "} finally {", "print(\"finally\")"),
+            _ => self.try_block(3, depth - 1, CATCH, REPORT),
         }
+    }
+
+    /// `try { statements } <clause> <handler statement> }`.
+    fn try_block(&mut self, statements: u64, depth: u32, clause: &str, handler: &str) {
+        self.line("try {");
+        self.block(statements, depth);
+        self.line(clause);
+        self.indent += 1;
+        self.line(handler);
+        self.indent -= 1;
+        self.line("}");
     }
 
     fn program(mut self) -> String {
@@ -197,13 +195,7 @@ impl Generator {
         for _ in 0..12 {
             // Most statements are guarded, so that one error does not end the program.
             if self.rng.chance(60) {
-                self.line("try {");
-                self.block(1, 2);
-                self.line("} catch (e) {");
-                self.indent += 1;
-                self.line("print(\"caught \" + e.message())");
-                self.indent -= 1;
-                self.line("}");
+                self.try_block(1, 2, CATCH, REPORT);
             } else {
                 self.statement(2);
             }
