@@ -22,7 +22,7 @@ use cranelift_codegen::ir::{
     Type, Value as ClValue,
 };
 use cranelift_codegen::ir::{ExternalName, GlobalValueData, InstructionData, Opcode, UserExternalName, ValueDef};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataDescription, DataId, FuncId, Module};
 use nyash_runtime::abi::{arith_code, cmp_code, pack_loc, NO_CLASS};
 use nyash_runtime::class::intern;
@@ -175,6 +175,8 @@ struct FnLower<'a, M: Module> {
     temps: Vec<bool>,
     /// Temporaries defined in the current block and not used yet (see `values`).
     live: Vec<(Reg, Words)>,
+    /// The Cranelift variable of each Integer variable, which holds its payload.
+    int_vars: Vec<Option<Variable>>,
     entry: Entry,
     imports: FxHashMap<FuncId, FuncRef>,
     /// The MIR block being lowered.
@@ -207,6 +209,10 @@ impl<'a, M: Module> FnLower<'a, M> {
         let blocks = f.blocks.iter().map(|_| builder.create_block()).collect();
         let unwind = builder.create_block();
         let temps = mir::analysis::single_use_temporaries(f);
+        let int_vars = mir::analysis::integer_variables(f, &temps)
+            .into_iter()
+            .map(|int| int.then(|| builder.declare_var(types::I64)))
+            .collect();
         FnLower {
             cg,
             module,
@@ -222,6 +228,7 @@ impl<'a, M: Module> FnLower<'a, M> {
             out: ClValue::from_u32(0),
             temps,
             live: Vec::new(),
+            int_vars,
             entry,
             imports: FxHashMap::default(),
             current: 0,
@@ -264,7 +271,7 @@ impl<'a, M: Module> FnLower<'a, M> {
         // The variables' slots start void or with what was handed over; temporaries' slots
         // are scratch (but a large frame is released by walking every slot).
         self.store_void(self.at_result());
-        let slots = if self.frame_walked() { (0..self.f.regs).collect() } else { self.variables() };
+        let slots = if self.frame_walked() { (0..self.f.regs).collect() } else { self.slot_variables() };
         for r in slots {
             let dst = self.at_reg(r);
             if r < taken_over {
@@ -275,6 +282,16 @@ impl<'a, M: Module> FnLower<'a, M> {
             } else {
                 self.store_void(dst);
             }
+        }
+        // Integer variables hold their payload (zero until written: never read before).
+        for r in 0..self.f.regs {
+            let Some(var) = self.int_var(r) else { continue };
+            let payload = if r < taken_over {
+                self.builder.ins().load(types::I64, MemFlagsData::trusted(), args, (r as i32) * SLOT + 8)
+            } else {
+                self.builder.ins().iconst(types::I64, 0)
+            };
+            self.builder.def_var(var, payload);
         }
         self.builder.ins().jump(self.blocks[first as usize], &[]);
 
@@ -410,7 +427,7 @@ impl<'a, M: Module> FnLower<'a, M> {
             let n = self.i32(self.f.regs);
             self.call_rt(self.cg.rt.release_frame, &[base, n]);
         } else {
-            for r in self.variables() {
+            for r in self.slot_variables() {
                 self.release_if_heap(self.at_reg(r));
             }
         }

@@ -19,6 +19,7 @@ use super::{FnLower, FIRST_HEAP_TAG, SLOT, TAG_BOOL, TAG_INT, TAG_VOID};
 use crate::mir::Reg;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value as ClValue};
+use cranelift_frontend::Variable;
 use cranelift_module::Module;
 
 /// A `Value` as two machine words: `lo` holds the tag (byte 0) and a Bool (byte 1), `hi`
@@ -52,9 +53,15 @@ impl<M: Module> FnLower<'_, M> {
         self.live.iter().find(|(t, _)| *t == r).map(|(_, w)| *w)
     }
 
-    /// The registers that are not temporaries, in order.
-    pub(super) fn variables(&self) -> Vec<Reg> {
-        (0..self.f.regs).filter(|&r| !self.is_temp(r)).collect()
+    /// An Integer variable (see `mir::analysis::integer_variables`), kept unboxed.
+    pub(super) fn int_var(&self, r: Reg) -> Option<Variable> {
+        self.int_vars[r as usize]
+    }
+
+    /// The registers that live in frame slots (neither temporaries nor Integer variables),
+    /// in order.
+    pub(super) fn slot_variables(&self) -> Vec<Reg> {
+        (0..self.f.regs).filter(|&r| !self.is_temp(r) && self.int_var(r).is_none()).collect()
     }
 
     /// Take a temporary out of the live set: its one use has happened.
@@ -151,10 +158,14 @@ impl<M: Module> FnLower<'_, M> {
         test.map_or(IntTest::Always, IntTest::Dynamic)
     }
 
-    /// `dst = w`: a temporary keeps the words; a variable's slot releases its old value.
+    /// `dst = w`: a temporary keeps the words; a variable's slot releases its old value
+    /// (an Integer variable has none to release, and `w` is an Integer: the analysis says
+    /// so).
     pub(super) fn define(&mut self, dst: Reg, w: Words) {
         if self.is_temp(dst) {
             self.live.push((dst, w));
+        } else if let Some(var) = self.int_var(dst) {
+            self.builder.def_var(var, w.hi);
         } else {
             let at = self.at_reg(dst);
             self.release_if_heap(at);
@@ -164,8 +175,15 @@ impl<M: Module> FnLower<'_, M> {
 
     /// The value of `r`, read without taking it over.
     pub(super) fn words(&mut self, r: Reg) -> Words {
-        match self.live_temp(r) {
-            Some(w) => w,
+        if let Some(w) = self.live_temp(r) {
+            return w;
+        }
+        match self.int_var(r) {
+            Some(var) => {
+                let payload = self.builder.use_var(var);
+                let lo = self.builder.ins().iconst(types::I64, TAG_INT);
+                Words { lo, hi: payload, tag: Some(TAG_INT) }
+            }
             None => self.load_words(self.at_reg(r)),
         }
     }
@@ -175,7 +193,8 @@ impl<M: Module> FnLower<'_, M> {
     /// releases it once.
     pub(super) fn operand(&mut self, r: Reg) -> ClValue {
         let at = self.at_reg(r);
-        if let Some(w) = self.live_temp(r) {
+        if self.is_temp(r) || self.int_var(r).is_some() {
+            let w = self.words(r);
             self.store_words(at, w);
         }
         self.address(at)
@@ -184,6 +203,9 @@ impl<M: Module> FnLower<'_, M> {
     /// `r`'s value taken over by its one use (a temporary), or moved out of a dying frame
     /// (a variable at `return`).
     pub(super) fn move_out(&mut self, r: Reg) -> Words {
+        if self.int_var(r).is_some() {
+            return self.words(r);
+        }
         match self.forget(r) {
             Some(w) => w,
             None => {
