@@ -1,7 +1,10 @@
 //! How compiled code holds MIR registers.
 //!
 //! Variables and parameters live in the frame array, one 16-byte `Value` slot each: the
-//! VM's frame model, which lets a VM activation hand its frame over. Temporaries (see
+//! VM's frame model, which lets a VM activation hand its frame over. Integer variables
+//! (see `mir::analysis::integer_variables`) are the exception: they hold nothing to
+//! release, so they are Cranelift variables holding just the payload, and their slots are
+//! scratch like temporaries'. Temporaries (see
 //! `mir::analysis::single_use_temporaries`) are defined and used once within one block, so
 //! they never live in memory: they are carried as the two machine words of a `Value`
 //! ([`Words`]), with the tag when it is known at compile time, so that an integer
