@@ -838,13 +838,18 @@ impl<'a, M: Module> FnLower<'a, M> {
     }
 
     /// The truthiness of a register as an `i32` 0/1 (its one use, for a temporary): Bools
-    /// inline, the rest in the runtime.
+    /// and known Integers inline, the rest in the runtime.
     fn truth(&mut self, r: Reg) -> ClValue {
         let w = self.words(r);
         match w.tag {
             Some(TAG_BOOL) => {
                 self.forget(r);
                 self.bool_of(w)
+            }
+            Some(TAG_INT) => {
+                self.forget(r);
+                let nonzero = self.builder.ins().icmp_imm_u(IntCC::NotEqual, w.hi, 0);
+                self.builder.ins().uextend(types::I32, nonzero)
             }
             Some(_) => self.truthy_rt(r),
             None => {
