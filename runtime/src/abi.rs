@@ -3,8 +3,8 @@
 //!
 //! Conventions:
 //! - values travel by pointer to their 16-byte slot (`*mut Value`);
-//! - a destination slot always holds a valid value (a fresh frame is all zero bytes, which
-//!   is void), and writing one releases what it held;
+//! - a destination slot always holds a valid value (compiled code passes its result slot,
+//!   kept void), and writing one releases what it held;
 //! - argument arrays are *consumed*: the callee takes each value over bit for bit, and the
 //!   caller treats the array as garbage afterwards;
 //! - a function that can fail returns a status, 0 for success and 1 for an exception, which
@@ -44,6 +44,17 @@ pub fn raise(e: Exception) -> u32 {
     let old = PENDING.with(|p| p.replace(Some(e)));
     drop(old);
     RAISED
+}
+
+/// Run `f` with the pending exception set aside and put it back afterwards: a `fini` that
+/// runs while compiled code unwinds (its releases drop boxes) may raise and catch
+/// exceptions of its own without replacing the one on its way to a handler.
+pub fn keeping_pending<R>(f: impl FnOnce() -> R) -> R {
+    let saved = PENDING.with(|p| p.take());
+    let result = f();
+    let leftover = PENDING.with(|p| p.replace(saved));
+    drop(leftover);
+    result
 }
 
 /// Take the exception a compiled function reported with [`RAISED`].
@@ -144,7 +155,7 @@ pub unsafe extern "C" fn nyrt_call(func: FuncId, args: *mut Value, n: u32, dst: 
         return call_native(code, args, dst, loc);
     }
     let args = take_args(args, n);
-    store(dst, hooks::call(func, &args), loc)
+    store(dst, hooks::call(func, args), loc)
 }
 
 /// The inline cache of one compiled method call site: the receiver class last seen there
@@ -193,7 +204,7 @@ pub unsafe extern "C" fn nyrt_boxcall(
                     }
                     call_native(code, args, dst, loc)
                 }
-                None => store(dst, hooks::call(func, &take_args(args, n)), loc),
+                None => store(dst, hooks::call(func, take_args(args, n)), loc),
             };
         }
         Ok(Dispatch::Done(v)) => Ok(v),
@@ -314,25 +325,21 @@ pub unsafe extern "C" fn nyrt_rethrow(exc: *const Value) -> u32 {
     raise(caught_exception(&*exc))
 }
 
-/// Count a compiled call in (`Stack overflow` past the limit). Compiled code counts on
-/// `program::NYRT_DEPTH` itself, and calls this only to raise the overflow.
+/// Raise `Stack overflow`: compiled code counts its calls on `program::NYRT_DEPTH` itself
+/// and calls this when the count is at the limit.
 #[no_mangle]
-pub extern "C" fn nyrt_enter() -> u32 {
-    match program::enter_call() {
-        Ok(()) => OK,
-        Err(e) => raise(e),
-    }
+pub extern "C" fn nyrt_stack_overflow() -> u32 {
+    raise(program::stack_overflow())
 }
 
 /// User functions of a native executable: all compiled, called by id.
 struct NativeProgram;
 
 impl hooks::Invoker for NativeProgram {
-    fn call(&self, func: FuncId, args: &[Value]) -> RtResult {
+    fn call(&self, func: FuncId, mut argv: Vec<Value>) -> RtResult {
         let Some(code) = hooks::native(func) else {
             return Err(Exception::runtime(format!("function {func} is missing from this executable")));
         };
-        let mut argv: Vec<Value> = args.to_vec();
         let mut out = Value::Void;
         // SAFETY: `code` follows the compiled calling convention; it takes the arguments
         // over, so the vector forgets them (keeping only its buffer to free).
@@ -375,7 +382,7 @@ pub unsafe extern "C" fn nyrt_main(
             hooks::set_native(func as FuncId, code);
         }
         hooks::install(std::rc::Rc::new(NativeProgram));
-        let outcome = hooks::call(entry, &[]);
+        let outcome = hooks::call(entry, Vec::new());
         let status = program::finish(outcome);
         hooks::uninstall();
         status

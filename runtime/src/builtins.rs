@@ -55,7 +55,7 @@ pub fn box_call(recv: Value, method: Sym, args: Vec<Value>, resolved: impl FnOnc
             let mut full = Vec::with_capacity(args.len() + 1);
             full.push(recv);
             full.extend(args);
-            crate::hooks::call(func, &full)
+            crate::hooks::call(func, full)
         }
     }
 }

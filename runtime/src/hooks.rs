@@ -11,8 +11,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 pub trait Invoker {
-    /// Call user function `func`; for methods `args[0]` is `me`.
-    fn call(&self, func: FuncId, args: &[Value]) -> Result<Value, Exception>;
+    /// Call user function `func`, which takes `args` over; for methods `args[0]` is `me`.
+    fn call(&self, func: FuncId, args: Vec<Value>) -> Result<Value, Exception>;
 }
 
 /// Machine code of a compiled user function: `(args, out) -> status` (see `abi`).
@@ -49,7 +49,7 @@ pub fn uninstall() {
     NATIVE.with(|n| n.borrow_mut().clear());
 }
 
-pub fn call(func: FuncId, args: &[Value]) -> Result<Value, Exception> {
+pub fn call(func: FuncId, args: Vec<Value>) -> Result<Value, Exception> {
     let invoker = INVOKER.with(|i| i.borrow().clone());
     match invoker {
         Some(inv) => inv.call(func, args),
@@ -60,7 +60,7 @@ pub fn call(func: FuncId, args: &[Value]) -> Result<Value, Exception> {
 /// A `fini` triggered by a release has nowhere to send an error: it is reported on stderr
 /// and the program goes on, as a destructor's failure does in most languages.
 pub fn run_finaliser(func: FuncId, me: Value) {
-    if let Err(e) = call(func, &[me]) {
+    if let Err(e) = crate::abi::keeping_pending(|| call(func, vec![me])) {
         crate::io::flush_stdout();
         eprintln!("warning: error in fini: {}", crate::error::describe(&e));
     }

@@ -160,7 +160,7 @@ pub fn finalise_now(me: &Value) -> Result<Value, Exception> {
         return Ok(Value::Void);
     }
     match class::with(inst.class, |c| c.fini) {
-        Some(fini) => crate::hooks::call(fini, &[me.clone()]),
+        Some(fini) => crate::hooks::call(fini, vec![me.clone()]),
         None => Ok(Value::Void),
     }
 }

@@ -100,7 +100,7 @@ fn write_display(v: &Value, out: &mut String) -> RtResult<()> {
                     crate::class::with(inst.class, |c| c.methods.get(&crate::class::SYM_TO_STRING).copied());
                 match to_string {
                     Some(m) if m.arity == 0 => {
-                        let s = crate::hooks::call(m.func, &[v.clone()])?;
+                        let s = crate::hooks::call(m.func, vec![v.clone()])?;
                         write_display(&s, out)?;
                     }
                     _ if !matches!(*inst.inner.borrow(), Value::Void) => {

@@ -74,7 +74,7 @@ pub fn singleton(class: ClassId, loc: Loc) -> RtResult {
         s.static_inits[class as usize]
     });
     if let Some(init) = init {
-        crate::hooks::call(init, &[me.clone()]).map_err(|e| e.at(loc))?;
+        crate::hooks::call(init, vec![me.clone()]).map_err(|e| e.at(loc))?;
     }
     Ok(me)
 }
@@ -84,10 +84,14 @@ pub fn singleton(class: ClassId, loc: Loc) -> RtResult {
 pub fn enter_call() -> RtResult<()> {
     let depth = NYRT_DEPTH.load(Relaxed);
     if depth >= MAX_DEPTH {
-        return Err(Exception::runtime("Stack overflow: recursion too deep"));
+        return Err(stack_overflow());
     }
     NYRT_DEPTH.store(depth + 1, Relaxed);
     Ok(())
+}
+
+pub fn stack_overflow() -> Exception {
+    Exception::runtime("Stack overflow: recursion too deep")
 }
 
 #[inline]

@@ -1,10 +1,12 @@
 //! MIR to Cranelift IR: the one lowering that the JIT (and the object-file backend) use.
 //!
-//! A compiled function keeps the VM's frame model, so that VM frames and compiled frames
-//! interoperate value for value: every MIR register is a 16-byte slot of one stack frame
-//! array, holding a runtime `Value` (tag byte at offset 0, bool at offset 1, payload at
-//! offset 8). Integer arithmetic, integer comparisons, bool tests and moves of unboxed
-//! values are inlined; everything else calls the runtime's C ABI (`nyash_runtime::abi`).
+//! A compiled function keeps the VM's frame model for its variables, so that a VM
+//! activation can hand its frame over: each has a 16-byte slot of one stack frame array,
+//! holding a runtime `Value` (tag byte at offset 0, bool at offset 1, payload at offset 8).
+//! Temporaries and Integer variables are SSA values instead (see `values`). Integer
+//! arithmetic, comparisons, bool tests, reference counts, the call depth and calls between
+//! compiled functions are inlined; everything else calls the runtime's C ABI
+//! (`nyash_runtime::abi`).
 //!
 //! The compiled signature is `fn(args: *mut Value, out: *mut Value) -> u32`: the callee
 //! takes the arguments over, writes its result to `out` (which holds void), and returns
@@ -258,7 +260,7 @@ impl<'a, M: Module> FnLower<'a, M> {
             self.builder.switch_to_block(overflow);
             // The runtime raises the overflow; the arguments were ours: release them, as
             // the VM does.
-            self.call_rt(self.cg.rt.enter, &[]);
+            self.call_rt(self.cg.rt.stack_overflow, &[]);
             let n = self.i32(taken_over);
             self.call_rt(self.cg.rt.release_frame, &[args, n]);
             let raised = self.builder.ins().iconst(types::I32, 1);
@@ -493,7 +495,8 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.call_rt(rt.set_inner, &[o, s]);
                 self.release_temps(&[*obj, *src]);
             }
-            // The VM takes these instructions' operands before they can fail: so do we.
+            // The VM lets these instructions' operands go before their results are stored
+            // (and before an error is handled): so do we.
             Inst::GetField { dst, obj, field, via_me, loc } => {
                 let (o, f, m) = (self.operand(*obj), self.i32(intern(field)), self.i32(*via_me as u32));
                 let (out, l) = (self.result_slot(), self.loc(loc));
@@ -506,7 +509,9 @@ impl<'a, M: Module> FnLower<'a, M> {
                 let (o, f, s) = (self.operand(*obj), self.i32(intern(field)), self.operand(*src));
                 let (m, l) = (self.i32(*via_me as u32), self.loc(loc));
                 let status = self.call_rt(rt.set_field, &[o, f, s, m, l]);
-                self.release_temps(&[*obj, *src]);
+                // The VM moves the value into the field (a weak field drops it there), then
+                // lets the object go.
+                self.release_temps(&[*src, *obj]);
                 self.check(status);
             }
             Inst::GetGlobal { dst, global } => {

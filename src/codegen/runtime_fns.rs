@@ -87,5 +87,5 @@ runtime_fns! {
     await_value = nyrt_await: "ppl" -> "i",
     throw = nyrt_throw: "pl" -> "i",
     rethrow = nyrt_rethrow: "p" -> "i",
-    enter = nyrt_enter: "" -> "i",
+    stack_overflow = nyrt_stack_overflow: "" -> "i",
 }

@@ -135,7 +135,7 @@ impl Tier {
 struct Invoker(Rc<Vm>);
 
 impl hooks::Invoker for Invoker {
-    fn call(&self, func: u32, args: &[Value]) -> RtResult {
+    fn call(&self, func: u32, args: Vec<Value>) -> RtResult {
         self.0.call(func, args)
     }
 }
@@ -159,7 +159,7 @@ pub fn run(module: &Module, jit: Option<JitOptions>) -> i32 {
         tier,
     });
     hooks::install(Rc::new(Invoker(vm.clone())));
-    let outcome = vm.call(module.entry, &[]);
+    let outcome = vm.call(module.entry, Vec::new());
     let status = program::finish(outcome);
     if let Some(t) = vm.tier.as_ref().filter(|t| t.options.stats) {
         t.report();
@@ -169,8 +169,13 @@ pub fn run(module: &Module, jit: Option<JitOptions>) -> i32 {
 }
 
 impl Vm {
-    pub fn call(&self, func: u32, args: &[Value]) -> RtResult {
-        self.enter(func, |frame| frame[..args.len()].clone_from_slice(args))
+    /// Call `func`, which takes the arguments over.
+    pub fn call(&self, func: u32, args: Vec<Value>) -> RtResult {
+        self.enter(func, |frame| {
+            for (slot, a) in frame.iter_mut().zip(args) {
+                *slot = a;
+            }
+        })
     }
 
     /// Run `func` on a fresh frame whose parameters `fill` writes.
@@ -376,9 +381,13 @@ impl Vm {
                 let result = box_call(recv, *method, argv, remember).map_err(|e| e.at(*loc))?;
                 fr.set(*dst, result);
             }
+            // The operands go before the result is stored (and before the old value of
+            // `dst` is released), as in compiled code.
             Op::NewBuiltin { dst, name, args, loc } => {
                 let argv: Vec<Value> = args.iter().map(|a| fr.take(*a)).collect();
-                fr.set(*dst, construct(name, &argv).map_err(|e| e.at(*loc))?);
+                let made = construct(name, &argv);
+                drop(argv);
+                fr.set(*dst, made.map_err(|e| e.at(*loc))?);
             }
             Op::Alloc { dst, class } => fr.set(*dst, new_obj(Obj::Instance(Instance::new(*class)))),
             Op::SetInner { obj, src } => {
@@ -387,7 +396,9 @@ impl Vm {
             }
             Op::GetField { dst, obj, field, via_me, loc } => {
                 let obj = fr.take(*obj);
-                fr.set(*dst, get_field(&obj, *field, *via_me).map_err(|e| e.at(*loc))?);
+                let value = get_field(&obj, *field, *via_me);
+                drop(obj);
+                fr.set(*dst, value.map_err(|e| e.at(*loc))?);
             }
             Op::SetField { obj, field, src, via_me, loc } => {
                 let (obj, value) = (fr.take(*obj), fr.take(*src));
