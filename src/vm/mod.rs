@@ -189,12 +189,9 @@ impl Vm {
                 return self.run_native(code, func, fill);
             }
         }
-        let f = &self.code.functions[func as usize];
-        let spare = self.frames[func as usize].borrow_mut().pop();
-        let mut regs = spare.unwrap_or_else(|| vec![Value::Void; f.regs as usize].into_boxed_slice());
         // The arguments are the callee's from here, also when it cannot start (a stack
         // overflow releases them), as in compiled code.
-        fill(&mut regs);
+        let mut regs = self.frame(func, fill);
         if let Err(e) = program::enter_call() {
             self.recycle(func, regs);
             return Err(e);
@@ -203,6 +200,16 @@ impl Vm {
         self.recycle(func, regs);
         program::leave_call();
         result
+    }
+
+    /// A frame for `func` from its pool, all void but for what `fill` writes.
+    #[inline(always)]
+    fn frame(&self, func: u32, fill: impl FnOnce(&mut [Value])) -> Box<[Value]> {
+        let spare = self.frames[func as usize].borrow_mut().pop();
+        let regs = self.code.functions[func as usize].regs as usize;
+        let mut frame = spare.unwrap_or_else(|| vec![Value::Void; regs].into_boxed_slice());
+        fill(&mut frame);
+        frame
     }
 
     /// Release a frame's values and return it to the function's pool.
@@ -216,13 +223,11 @@ impl Vm {
 
     /// Run compiled code; the parameters go over in a frame from the pool.
     fn run_native(&self, code: NativeFn, func: u32, fill: impl FnOnce(&mut [Value])) -> RtResult {
-        let f = &self.code.functions[func as usize];
-        let spare = self.frames[func as usize].borrow_mut().pop();
-        let mut regs = spare.unwrap_or_else(|| vec![Value::Void; f.regs as usize].into_boxed_slice());
-        fill(&mut regs);
+        let mut regs = self.frame(func, fill);
+        let params = self.code.functions[func as usize].params as usize;
         // SAFETY: `code` is the `Entry::Call` code of this function, so it takes over
         // exactly its parameters.
-        let outcome = unsafe { hand_over(code, &mut regs[..f.params as usize]) };
+        let outcome = unsafe { hand_over(code, &mut regs[..params]) };
         self.frames[func as usize].borrow_mut().push(regs);
         outcome
     }
