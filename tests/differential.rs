@@ -90,7 +90,7 @@ impl Generator {
                 self.literal()
             };
         }
-        match self.rng.below(13) {
+        match self.rng.below(15) {
             0..=4 => {
                 const OPS: &[&str] = &["+", "-", "*", "/", "%", "==", "!=", "<", ">", "<=", ">=", "and", "or"];
                 let op = OPS[self.rng.below(OPS.len() as u64) as usize];
@@ -103,6 +103,8 @@ impl Generator {
             9 => format!("counter.add({})", self.expr(depth - 1)),
             10 => format!("items.get({})", self.expr(depth - 1)),
             11 => "items.length()".to_string(),
+            12 => format!("new Tracker(\"f{}\").name", self.rng.below(9)),
+            13 => format!("mix(new Quiet(), {})", self.expr(depth - 1)),
             _ => format!("new Tracker(\"x{}\").get()", self.rng.below(9)),
         }
     }
@@ -186,6 +188,8 @@ impl Generator {
              fini() { print(\"fini \" + me.name) }\n    get() { return me.name }\n}\n\n\
              function mix(a, b) {\n    if a == b { return a }\n    return b\n}\n\n\
              function maybe(x) {\n    if x == 3 { throw \"three\" }\n    return x\n}\n\n\
+             box Quiet {\n    fini() {\n        try {\n            throw \"quiet\"\n        } catch (e) {\n            \
+             print(\"fini caught \" + e.message())\n        }\n    }\n}\n\n\
              box Counter {\n    init { n }\n    birth() { me.n = 0 }\n    \
              add(x) {\n        me.n = me.n + x\n        return me.n\n    }\n}\n\n\
              static box Main {\n    main() {\n        local counter = new Counter()\n        \
