@@ -112,8 +112,21 @@ fn jit_stats_name_the_compiled_functions() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "50\n");
     let err = stderr(&out);
     assert!(err.contains("jit: compiled twice/1 at "), "{err}");
-    assert!(err.contains("jit: compiled main at "), "main loops 25 times, past 10: {err}");
-    assert!(err.contains("jit: compiled main (entered at loop block "), "the running loop moves over: {err}");
+    assert!(err.contains("jit: compiled main (entered at loop block "), "main loops 25 times, past 10: {err}");
+    assert!(!err.contains("jit: compiled main at "), "main is entered once, so only its loop is compiled: {err}");
     let cold = nyashc(&["run", "--emit", "jit", "--jit-threshold", "30", "--jit-stats", &file]);
     assert_eq!(stderr(&cold), "", "25 calls and 26 entries/back-edges stay under 30");
+}
+
+#[test]
+fn a_function_hot_from_its_loop_is_compiled_whole_at_its_next_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = "function spin(n) {\n    local i = 0\n    loop(i < n) {\n        i = i + 1\n    }\n    return i\n}\n\
+               print(spin(50))\nprint(spin(50))\n";
+    let file = write(dir.path(), "spin.nyash", src);
+    let out = nyashc(&["run", "--emit", "jit", "--jit-threshold", "10", "--jit-stats", &file]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "50\n50\n");
+    let err = stderr(&out);
+    assert!(err.contains("jit: compiled spin/1 (entered at loop block "), "the first call's loop moves over: {err}");
+    assert!(err.contains("jit: compiled spin/1 at "), "the second call runs compiled: {err}");
 }

@@ -94,12 +94,15 @@ impl Tier {
         }
     }
 
-    /// Count a back-edge to MIR block `block` of `func`: the machine code the running
-    /// activation should move to, once `func` is compiled.
+    /// Count a back-edge to MIR block `block` of `func`: once `func` is hot, the machine
+    /// code the running activation should move to. Only that loop-header entry is compiled
+    /// here; the function's call entry waits for the next call (which its heat now
+    /// compiles), so a `main` that is entered once is compiled once.
     fn back_edge(&self, func: u32, block: u32) -> Option<NativeFn> {
-        if self.native[func as usize].get().is_none() {
-            self.heat_up(func);
-            self.native[func as usize].get()?;
+        let heat = &self.heat[func as usize];
+        if heat.get() <= self.options.threshold {
+            heat.set(heat.get() + 1);
+            return None;
         }
         *self.resume.borrow_mut().entry((func, block)).or_insert_with(|| {
             let compiled = self.jit.borrow_mut().compile_resume(&self.mir, func, block);
