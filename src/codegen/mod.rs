@@ -17,7 +17,7 @@ mod runtime_fns;
 mod values;
 
 use crate::mir::{self, BinaryOp, Const, Inst, Loc, Reg, Terminator, UnaryOp};
-use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::Imm64;
 use cranelift_codegen::ir::{
     types, AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, Signature, StackSlot, StackSlotData, StackSlotKind,
@@ -699,24 +699,53 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.define(dst, w);
     }
 
-    /// Where a binary operation goes when `test` fails: the slow path, a cold block unless
-    /// the compiler knows it is the only path. `fast` emits the Integer path and jumps on;
-    /// it is emitted only when `test` can pass. `None` when there is no slow path.
-    fn int_or_slow(&mut self, test: IntTest, fast: impl FnOnce(&mut Self)) -> Option<()> {
-        match test {
-            IntTest::Always => {
-                fast(self);
-                None
+    /// Emit the inline paths of a binary operation, each tried when the ones before do not
+    /// apply (`fast` emits one and jumps on), and leave the builder where the runtime path
+    /// goes. Returns whether there is a runtime path, and the one inline path that always
+    /// applies, if the compiler knows of one.
+    fn inline_paths(&mut self, tests: [(Num, IntTest); 2], fast: impl Fn(&mut Self, Num)) -> (bool, Option<Num>) {
+        for (i, (num, test)) in tests.into_iter().enumerate() {
+            match test {
+                IntTest::Always => {
+                    fast(self, num);
+                    return (false, Some(num));
+                }
+                IntTest::Never => {}
+                IntTest::Dynamic(applies) => {
+                    let (yes, no) = (self.builder.create_block(), self.builder.create_block());
+                    if i == 1 {
+                        self.builder.set_cold_block(no);
+                    }
+                    self.builder.ins().brif(applies, yes, &[], no, &[]);
+                    self.builder.switch_to_block(yes);
+                    fast(self, num);
+                    self.builder.switch_to_block(no);
+                }
             }
-            IntTest::Never => Some(()),
-            IntTest::Dynamic(both) => {
-                let (fast_block, slow) = (self.builder.create_block(), self.builder.create_block());
-                self.builder.set_cold_block(slow);
-                self.builder.ins().brif(both, fast_block, &[], slow, &[]);
-                self.builder.switch_to_block(fast_block);
-                fast(self);
-                self.builder.switch_to_block(slow);
-                Some(())
+        }
+        (true, None)
+    }
+
+    /// The inline paths of a comparison: two Integers, or two Floats.
+    fn compare_paths(&mut self, a: Words, b: Words) -> [(Num, IntTest); 2] {
+        [(Num::Int, self.both_int(&[a, b])), (Num::Float, self.all_tagged(&[a, b], TAG_FLOAT))]
+    }
+
+    /// The payloads of two Floats, as `f64`s.
+    fn floats(&mut self, a: Words, b: Words) -> (ClValue, ClValue) {
+        let flags = MemFlagsData::new();
+        let x = self.builder.ins().bitcast(types::F64, flags, a.hi);
+        let y = self.builder.ins().bitcast(types::F64, flags, b.hi);
+        (x, y)
+    }
+
+    /// `op` on two numbers of kind `num`, as a Cranelift `i8`.
+    fn number_compare(&mut self, num: Num, op: Cmp, a: Words, b: Words) -> ClValue {
+        match num {
+            Num::Int => self.builder.ins().icmp(int_cc(op), a.hi, b.hi),
+            Num::Float => {
+                let (x, y) = self.floats(a, b);
+                self.builder.ins().fcmp(float_cc(op), x, y)
             }
         }
     }
@@ -772,44 +801,64 @@ impl<'a, M: Module> FnLower<'a, M> {
         let done = self.builder.create_block();
         self.builder.append_block_param(done, types::I64);
         self.builder.append_block_param(done, types::I64);
-        let fast = |this: &mut Self| {
-            let v = match op {
-                Arith::Add => this.builder.ins().iadd(a.hi, b.hi),
-                Arith::Sub => this.builder.ins().isub(a.hi, b.hi),
-                Arith::Mul => this.builder.ins().imul(a.hi, b.hi),
-                Arith::Div => this.builder.ins().sdiv(a.hi, b.hi),
-                Arith::Mod => this.builder.ins().srem(a.hi, b.hi),
+        let fast = |this: &mut Self, num: Num| {
+            let (tag, v) = match num {
+                Num::Int => (TAG_INT, this.int_arith(op, a, b)),
+                Num::Float => (TAG_FLOAT, this.float_arith(op, a, b)),
             };
-            let tag = this.builder.ins().iconst(types::I64, TAG_INT);
+            let tag = this.builder.ins().iconst(types::I64, tag);
             this.builder.ins().jump(done, &[tag.into(), v.into()]);
         };
-        let test = self.int_path(op, a, b);
-        let slow = self.int_or_slow(test, fast);
-        let tag = if slow.is_some() {
+        // A Float `%` is the runtime's: Cranelift has no remainder for floats.
+        let float = if op == Arith::Mod { IntTest::Never } else { self.all_tagged(&[a, b], TAG_FLOAT) };
+        let paths = [(Num::Int, self.int_path(op, a, b)), (Num::Float, float)];
+        let (slow, only) = self.inline_paths(paths, fast);
+        if slow {
             let w = self.binary_rt(self.cg.rt.arith, arith_code(op), lhs, rhs, loc);
             self.builder.ins().jump(done, &[w.lo.into(), w.hi.into()]);
-            None
         } else {
             self.forget(lhs);
             self.forget(rhs);
-            Some(TAG_INT)
-        };
+        }
         self.builder.switch_to_block(done);
         let params = self.builder.block_params(done);
+        let tag = only.map(|num| if num == Num::Int { TAG_INT } else { TAG_FLOAT });
         let w = Words { lo: params[0], hi: params[1], tag };
         self.define(dst, w);
     }
 
-    /// `branch (lhs op rhs)` without a Bool in between: integers inline, the rest through
-    /// `nyrt_compare` (whose success result is always a Bool).
+    fn int_arith(&mut self, op: Arith, a: Words, b: Words) -> ClValue {
+        match op {
+            Arith::Add => self.builder.ins().iadd(a.hi, b.hi),
+            Arith::Sub => self.builder.ins().isub(a.hi, b.hi),
+            Arith::Mul => self.builder.ins().imul(a.hi, b.hi),
+            Arith::Div => self.builder.ins().sdiv(a.hi, b.hi),
+            Arith::Mod => self.builder.ins().srem(a.hi, b.hi),
+        }
+    }
+
+    /// A Float result's payload bits (IEEE arithmetic, as the runtime's).
+    fn float_arith(&mut self, op: Arith, a: Words, b: Words) -> ClValue {
+        let (x, y) = self.floats(a, b);
+        let v = match op {
+            Arith::Add => self.builder.ins().fadd(x, y),
+            Arith::Sub => self.builder.ins().fsub(x, y),
+            Arith::Mul => self.builder.ins().fmul(x, y),
+            _ => self.builder.ins().fdiv(x, y),
+        };
+        self.builder.ins().bitcast(types::I64, MemFlagsData::new(), v)
+    }
+
+    /// `branch (lhs op rhs)` without a Bool in between: Integers and Floats inline, the
+    /// rest through `nyrt_compare` (whose success result is always a Bool).
     fn compare_branch(&mut self, (op, lhs, rhs, loc): (Cmp, Reg, Reg, Loc), then_to: Block, else_to: Block) {
         let (a, b) = (self.words(lhs), self.words(rhs));
-        let fast = |this: &mut Self| {
-            let taken = this.builder.ins().icmp(int_cc(op), a.hi, b.hi);
+        let fast = |this: &mut Self, num: Num| {
+            let taken = this.number_compare(num, op, a, b);
             this.builder.ins().brif(taken, then_to, &[], else_to, &[]);
         };
-        let test = self.both_int(&[a, b]);
-        if self.int_or_slow(test, fast).is_none() {
+        let paths = self.compare_paths(a, b);
+        if !self.inline_paths(paths, fast).0 {
             self.forget(lhs);
             self.forget(rhs);
             return;
@@ -823,13 +872,13 @@ impl<'a, M: Module> FnLower<'a, M> {
         let (a, b) = (self.words(lhs), self.words(rhs));
         let done = self.builder.create_block();
         self.builder.append_block_param(done, types::I64);
-        let fast = |this: &mut Self| {
-            let truth = this.builder.ins().icmp(int_cc(op), a.hi, b.hi);
+        let fast = |this: &mut Self, num: Num| {
+            let truth = this.number_compare(num, op, a, b);
             let w = this.bool_words(truth);
             this.builder.ins().jump(done, &[w.lo.into()]);
         };
-        let test = self.both_int(&[a, b]);
-        if self.int_or_slow(test, fast).is_some() {
+        let paths = self.compare_paths(a, b);
+        if self.inline_paths(paths, fast).0 {
             let w = self.binary_rt(self.cg.rt.compare, cmp_code(op), lhs, rhs, loc);
             self.builder.ins().jump(done, &[w.lo.into()]);
         } else {
@@ -923,10 +972,30 @@ impl<'a, M: Module> FnLower<'a, M> {
     }
 }
 
+/// The kinds of number compiled code computes with inline.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Num {
+    Int,
+    Float,
+}
+
 /// Machine code to call: a function of this module, or an address.
 enum Callee {
     Func(FuncRef),
     Code(ClValue),
+}
+
+/// IEEE comparisons: ordered, so false with a NaN, except `!=`, which is true (as the
+/// runtime's `partial_cmp` and `==`).
+fn float_cc(op: Cmp) -> FloatCC {
+    match op {
+        Cmp::Eq => FloatCC::Equal,
+        Cmp::Ne => FloatCC::NotEqual,
+        Cmp::Lt => FloatCC::LessThan,
+        Cmp::Le => FloatCC::LessThanOrEqual,
+        Cmp::Gt => FloatCC::GreaterThan,
+        Cmp::Ge => FloatCC::GreaterThanOrEqual,
+    }
 }
 
 fn int_cc(op: Cmp) -> IntCC {

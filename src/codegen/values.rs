@@ -39,7 +39,7 @@ pub(super) struct Words {
 #[derive(Clone, Copy)]
 pub(super) struct At(pub i32);
 
-/// Whether values are all Integers, as far as the compiler can tell.
+/// Whether values all are of one kind (Integers, say), as far as the compiler can tell.
 pub(super) enum IntTest {
     Always,
     Never,
@@ -144,16 +144,21 @@ impl<M: Module> FnLower<'_, M> {
     }
 
     pub(super) fn both_int(&mut self, values: &[Words]) -> IntTest {
+        self.all_tagged(values, TAG_INT)
+    }
+
+    /// Do all `values` have `tag`? Known at compile time when their tags are.
+    pub(super) fn all_tagged(&mut self, values: &[Words], tag: i64) -> IntTest {
         let mut test: Option<ClValue> = None;
         for &w in values {
             match w.tag {
-                Some(TAG_INT) => {}
+                Some(t) if t == tag => {}
                 Some(_) => return IntTest::Never,
                 None => {
-                    let is_int = self.has_tag(w, TAG_INT);
+                    let has = self.has_tag(w, tag);
                     test = Some(match test {
-                        Some(t) => self.builder.ins().band(t, is_int),
-                        None => is_int,
+                        Some(t) => self.builder.ins().band(t, has),
+                        None => has,
                     });
                 }
             }
