@@ -699,13 +699,17 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.define(dst, w);
     }
 
-    /// Emit the inline paths of a binary operation, each tried when the ones before do not
-    /// apply (`fast` emits one and jumps on), and leave the builder where the runtime path
-    /// goes. Returns whether there is a runtime path, and the one inline path that always
-    /// applies, if the compiler knows of one.
-    fn inline_paths(&mut self, tests: [(Num, IntTest); 2], fast: impl Fn(&mut Self, Num)) -> (bool, Option<Num>) {
-        for (i, (num, test)) in tests.into_iter().enumerate() {
-            match test {
+    /// Emit the inline paths of a binary operation, Integers first: each is tested (`test`)
+    /// only when the ones before do not apply, and emitted by `fast`, which jumps on. Leaves
+    /// the builder where the runtime path goes. Returns whether there is a runtime path, and
+    /// the one inline path that always applies, if the compiler knows of one.
+    fn inline_paths(
+        &mut self,
+        test: impl Fn(&mut Self, Num) -> IntTest,
+        fast: impl Fn(&mut Self, Num),
+    ) -> (bool, Option<Num>) {
+        for num in [Num::Int, Num::Float] {
+            match test(self, num) {
                 IntTest::Always => {
                     fast(self, num);
                     return (false, Some(num));
@@ -713,9 +717,7 @@ impl<'a, M: Module> FnLower<'a, M> {
                 IntTest::Never => {}
                 IntTest::Dynamic(applies) => {
                     let (yes, no) = (self.builder.create_block(), self.builder.create_block());
-                    if i == 1 {
-                        self.builder.set_cold_block(no);
-                    }
+                    self.builder.set_cold_block(no);
                     self.builder.ins().brif(applies, yes, &[], no, &[]);
                     self.builder.switch_to_block(yes);
                     fast(self, num);
@@ -726,9 +728,13 @@ impl<'a, M: Module> FnLower<'a, M> {
         (true, None)
     }
 
-    /// The inline paths of a comparison: two Integers, or two Floats.
-    fn compare_paths(&mut self, a: Words, b: Words) -> [(Num, IntTest); 2] {
-        [(Num::Int, self.both_int(&[a, b])), (Num::Float, self.all_tagged(&[a, b], TAG_FLOAT))]
+    /// Whether a comparison's operands are both numbers of kind `num`.
+    fn both(&mut self, num: Num, a: Words, b: Words) -> IntTest {
+        let tag = match num {
+            Num::Int => TAG_INT,
+            Num::Float => TAG_FLOAT,
+        };
+        self.all_tagged(&[a, b], tag)
     }
 
     /// The payloads of two Floats, as `f64`s.
@@ -809,10 +815,13 @@ impl<'a, M: Module> FnLower<'a, M> {
             let tag = this.builder.ins().iconst(types::I64, tag);
             this.builder.ins().jump(done, &[tag.into(), v.into()]);
         };
-        // A Float `%` is the runtime's: Cranelift has no remainder for floats.
-        let float = if op == Arith::Mod { IntTest::Never } else { self.all_tagged(&[a, b], TAG_FLOAT) };
-        let paths = [(Num::Int, self.int_path(op, a, b)), (Num::Float, float)];
-        let (slow, only) = self.inline_paths(paths, fast);
+        let test = |this: &mut Self, num: Num| match num {
+            Num::Int => this.int_path(op, a, b),
+            // A Float `%` is the runtime's: Cranelift has no remainder for floats.
+            Num::Float if op == Arith::Mod => IntTest::Never,
+            Num::Float => this.both(num, a, b),
+        };
+        let (slow, only) = self.inline_paths(test, fast);
         if slow {
             let w = self.binary_rt(self.cg.rt.arith, arith_code(op), lhs, rhs, loc);
             self.builder.ins().jump(done, &[w.lo.into(), w.hi.into()]);
@@ -857,8 +866,7 @@ impl<'a, M: Module> FnLower<'a, M> {
             let taken = this.number_compare(num, op, a, b);
             this.builder.ins().brif(taken, then_to, &[], else_to, &[]);
         };
-        let paths = self.compare_paths(a, b);
-        if !self.inline_paths(paths, fast).0 {
+        if !self.inline_paths(|this, num| this.both(num, a, b), fast).0 {
             self.forget(lhs);
             self.forget(rhs);
             return;
@@ -877,8 +885,7 @@ impl<'a, M: Module> FnLower<'a, M> {
             let w = this.bool_words(truth);
             this.builder.ins().jump(done, &[w.lo.into()]);
         };
-        let paths = self.compare_paths(a, b);
-        if self.inline_paths(paths, fast).0 {
+        if self.inline_paths(|this, num| this.both(num, a, b), fast).0 {
             let w = self.binary_rt(self.cg.rt.compare, cmp_code(op), lhs, rhs, loc);
             self.builder.ins().jump(done, &[w.lo.into()]);
         } else {
