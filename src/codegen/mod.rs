@@ -3,9 +3,9 @@
 //! A compiled function keeps the VM's frame model for its variables, so that a VM
 //! activation can hand its frame over: each has a 16-byte slot of one stack frame array,
 //! holding a runtime `Value` (tag byte at offset 0, bool at offset 1, payload at offset 8).
-//! Temporaries and Integer variables are SSA values instead (see `values`). Integer
-//! arithmetic, comparisons, bool tests, reference counts, the call depth and calls between
-//! compiled functions are inlined; everything else calls the runtime's C ABI
+//! Temporaries and Integer variables are SSA values instead (see `values`). Integer and
+//! Float arithmetic, comparisons, truth tests, reference counts, the call depth and calls
+//! between compiled functions are inlined; everything else calls the runtime's C ABI
 //! (`nyash_runtime::abi`).
 //!
 //! The compiled signature is `fn(args: *mut Value, out: *mut Value) -> u32`: the callee
@@ -800,8 +800,8 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.take_result()
     }
 
-    /// Integer arithmetic inline (but for the divisors `int_path` leaves out); everything
-    /// else through `nyrt_arith`.
+    /// Integer arithmetic inline (but for the divisors `int_path` leaves out), then Float
+    /// arithmetic (but `%`); everything else through `nyrt_arith`.
     fn arith(&mut self, dst: Reg, op: Arith, lhs: Reg, rhs: Reg, loc: &Loc) {
         let (a, b) = (self.words(lhs), self.words(rhs));
         let done = self.builder.create_block();
