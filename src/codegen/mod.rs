@@ -32,7 +32,7 @@ use nyash_runtime::ops::{Arith, Cmp};
 use nyash_runtime::program::MAX_DEPTH;
 pub use runtime_fns::{addresses as runtime_addresses, RuntimeFns};
 use rustc_hash::FxHashMap;
-use values::{At, IntTest, Words};
+use values::{At, TagTest, Words};
 
 const TAG_VOID: i64 = 0;
 const TAG_NULL: i64 = 1;
@@ -270,30 +270,23 @@ impl<'a, M: Module> FnLower<'a, M> {
             self.builder.ins().store(MemFlagsData::trusted(), deeper, counter, 0);
         }
 
-        // The variables' slots start void or with what was handed over; temporaries' slots
-        // are scratch (but a large frame is released by walking every slot).
+        // Variables start with what was handed over, or void: Integer variables as their
+        // payload (zero until written: never read before), the others in their slots.
+        // Temporaries' slots are scratch, but a large frame is released by walking every slot.
         self.store_void(self.at_result());
-        let slots = if self.frame_walked() { (0..self.f.regs).collect() } else { self.slot_variables() };
-        for r in slots {
-            let dst = self.at_reg(r);
-            if r < taken_over {
-                let flags = MemFlagsData::trusted();
-                let lo = self.builder.ins().load(types::I64, flags, args, (r as i32) * SLOT);
-                let hi = self.builder.ins().load(types::I64, flags, args, (r as i32) * SLOT + 8);
-                self.store_words(dst, Words { lo, hi, tag: None });
-            } else {
-                self.store_void(dst);
-            }
-        }
-        // Integer variables hold their payload (zero until written: never read before).
+        let walked = self.frame_walked();
         for r in 0..self.f.regs {
-            let Some(var) = self.int_var(r) else { continue };
-            let payload = if r < taken_over {
-                self.builder.ins().load(types::I64, MemFlagsData::trusted(), args, (r as i32) * SLOT + 8)
-            } else {
-                self.builder.ins().iconst(types::I64, 0)
-            };
-            self.builder.def_var(var, payload);
+            let handed = (r < taken_over).then(|| self.handed_over(args, r));
+            if let Some(var) = self.int_var(r) {
+                let payload = handed.map_or_else(|| self.builder.ins().iconst(types::I64, 0), |w| w.hi);
+                self.builder.def_var(var, payload);
+            }
+            if walked || self.in_slot(r) {
+                match handed {
+                    Some(w) => self.store_words(self.at_reg(r), w),
+                    None => self.store_void(self.at_reg(r)),
+                }
+            }
         }
         self.builder.ins().jump(self.blocks[first as usize], &[]);
 
@@ -322,6 +315,14 @@ impl<'a, M: Module> FnLower<'a, M> {
     }
 
     // ---- slots and calls ----
+
+    /// Register `r`'s value in the array `args` a caller (or the VM) handed over.
+    fn handed_over(&mut self, args: ClValue, r: Reg) -> Words {
+        let flags = MemFlagsData::trusted();
+        let lo = self.builder.ins().load(types::I64, flags, args, (r as i32) * SLOT);
+        let hi = self.builder.ins().load(types::I64, flags, args, (r as i32) * SLOT + 8);
+        Words { lo, hi, tag: None }
+    }
 
     fn at_arg(&self, i: usize) -> At {
         At((self.f.regs as i32 + i as i32) * SLOT)
@@ -705,17 +706,17 @@ impl<'a, M: Module> FnLower<'a, M> {
     /// the one inline path that always applies, if the compiler knows of one.
     fn inline_paths(
         &mut self,
-        test: impl Fn(&mut Self, Num) -> IntTest,
+        test: impl Fn(&mut Self, Num) -> TagTest,
         fast: impl Fn(&mut Self, Num),
     ) -> (bool, Option<Num>) {
         for num in [Num::Int, Num::Float] {
             match test(self, num) {
-                IntTest::Always => {
+                TagTest::Always => {
                     fast(self, num);
                     return (false, Some(num));
                 }
-                IntTest::Never => {}
-                IntTest::Dynamic(applies) => {
+                TagTest::Never => {}
+                TagTest::Dynamic(applies) => {
                     let (yes, no) = (self.builder.create_block(), self.builder.create_block());
                     self.builder.set_cold_block(no);
                     self.builder.ins().brif(applies, yes, &[], no, &[]);
@@ -728,13 +729,9 @@ impl<'a, M: Module> FnLower<'a, M> {
         (true, None)
     }
 
-    /// Whether a comparison's operands are both numbers of kind `num`.
-    fn both(&mut self, num: Num, a: Words, b: Words) -> IntTest {
-        let tag = match num {
-            Num::Int => TAG_INT,
-            Num::Float => TAG_FLOAT,
-        };
-        self.all_tagged(&[a, b], tag)
+    /// Whether both operands are numbers of kind `num`.
+    fn both(&mut self, num: Num, a: Words, b: Words) -> TagTest {
+        self.all_tagged(&[a, b], num.tag())
     }
 
     /// The payloads of two Floats, as `f64`s.
@@ -759,23 +756,23 @@ impl<'a, M: Module> FnLower<'a, M> {
     /// When the Integer path of `op` applies to `a` and `b`: `/` and `%` leave a divisor
     /// of 0 (an error) and -1 (where the machine instruction traps on overflow) to the
     /// runtime.
-    fn int_path(&mut self, op: Arith, a: Words, b: Words) -> IntTest {
-        let both = self.both_int(&[a, b]);
+    fn int_path(&mut self, op: Arith, a: Words, b: Words) -> TagTest {
+        let both = self.both(Num::Int, a, b);
         if !matches!(op, Arith::Div | Arith::Mod) {
             return both;
         }
         let divisor = match self.constant_of(b.hi) {
-            Some(0 | -1) => IntTest::Never,
-            Some(_) => IntTest::Always,
+            Some(0 | -1) => TagTest::Never,
+            Some(_) => TagTest::Always,
             None => {
                 let shifted = self.builder.ins().iadd_imm_s(b.hi, 1);
-                IntTest::Dynamic(self.builder.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, shifted, 1))
+                TagTest::Dynamic(self.builder.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, shifted, 1))
             }
         };
         match (both, divisor) {
-            (IntTest::Never, _) | (_, IntTest::Never) => IntTest::Never,
-            (IntTest::Always, other) | (other, IntTest::Always) => other,
-            (IntTest::Dynamic(x), IntTest::Dynamic(y)) => IntTest::Dynamic(self.builder.ins().band(x, y)),
+            (TagTest::Never, _) | (_, TagTest::Never) => TagTest::Never,
+            (TagTest::Always, other) | (other, TagTest::Always) => other,
+            (TagTest::Dynamic(x), TagTest::Dynamic(y)) => TagTest::Dynamic(self.builder.ins().band(x, y)),
         }
     }
 
@@ -808,17 +805,17 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.builder.append_block_param(done, types::I64);
         self.builder.append_block_param(done, types::I64);
         let fast = |this: &mut Self, num: Num| {
-            let (tag, v) = match num {
-                Num::Int => (TAG_INT, this.int_arith(op, a, b)),
-                Num::Float => (TAG_FLOAT, this.float_arith(op, a, b)),
+            let v = match num {
+                Num::Int => this.int_arith(op, a, b),
+                Num::Float => this.float_arith(op, a, b),
             };
-            let tag = this.builder.ins().iconst(types::I64, tag);
+            let tag = this.builder.ins().iconst(types::I64, num.tag());
             this.builder.ins().jump(done, &[tag.into(), v.into()]);
         };
         let test = |this: &mut Self, num: Num| match num {
             Num::Int => this.int_path(op, a, b),
             // A Float `%` is the runtime's: Cranelift has no remainder for floats.
-            Num::Float if op == Arith::Mod => IntTest::Never,
+            Num::Float if op == Arith::Mod => TagTest::Never,
             Num::Float => this.both(num, a, b),
         };
         let (slow, only) = self.inline_paths(test, fast);
@@ -831,8 +828,7 @@ impl<'a, M: Module> FnLower<'a, M> {
         }
         self.builder.switch_to_block(done);
         let params = self.builder.block_params(done);
-        let tag = only.map(|num| if num == Num::Int { TAG_INT } else { TAG_FLOAT });
-        let w = Words { lo: params[0], hi: params[1], tag };
+        let w = Words { lo: params[0], hi: params[1], tag: only.map(Num::tag) };
         self.define(dst, w);
     }
 
@@ -984,6 +980,15 @@ impl<'a, M: Module> FnLower<'a, M> {
 enum Num {
     Int,
     Float,
+}
+
+impl Num {
+    fn tag(self) -> i64 {
+        match self {
+            Num::Int => TAG_INT,
+            Num::Float => TAG_FLOAT,
+        }
+    }
 }
 
 /// Machine code to call: a function of this module, or an address.

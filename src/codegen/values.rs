@@ -40,7 +40,7 @@ pub(super) struct Words {
 pub(super) struct At(pub i32);
 
 /// Whether values all are of one kind (Integers, say), as far as the compiler can tell.
-pub(super) enum IntTest {
+pub(super) enum TagTest {
     Always,
     Never,
     /// Only at run time: this `i8` says.
@@ -64,7 +64,12 @@ impl<M: Module> FnLower<'_, M> {
     /// The registers that live in frame slots (neither temporaries nor Integer variables),
     /// in order.
     pub(super) fn slot_variables(&self) -> Vec<Reg> {
-        (0..self.f.regs).filter(|&r| !self.is_temp(r) && self.int_var(r).is_none()).collect()
+        (0..self.f.regs).filter(|&r| self.in_slot(r)).collect()
+    }
+
+    /// Does register `r` live in its frame slot?
+    pub(super) fn in_slot(&self, r: Reg) -> bool {
+        !self.is_temp(r) && self.int_var(r).is_none()
     }
 
     /// Take a temporary out of the live set: its one use has happened.
@@ -143,17 +148,13 @@ impl<M: Module> FnLower<'_, M> {
         self.builder.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, t, FIRST_HEAP_TAG)
     }
 
-    pub(super) fn both_int(&mut self, values: &[Words]) -> IntTest {
-        self.all_tagged(values, TAG_INT)
-    }
-
     /// Do all `values` have `tag`? Known at compile time when their tags are.
-    pub(super) fn all_tagged(&mut self, values: &[Words], tag: i64) -> IntTest {
+    pub(super) fn all_tagged(&mut self, values: &[Words], tag: i64) -> TagTest {
         let mut test: Option<ClValue> = None;
         for &w in values {
             match w.tag {
                 Some(t) if t == tag => {}
-                Some(_) => return IntTest::Never,
+                Some(_) => return TagTest::Never,
                 None => {
                     let has = self.has_tag(w, tag);
                     test = Some(match test {
@@ -163,7 +164,7 @@ impl<M: Module> FnLower<'_, M> {
                 }
             }
         }
-        test.map_or(IntTest::Always, IntTest::Dynamic)
+        test.map_or(TagTest::Always, TagTest::Dynamic)
     }
 
     /// `dst = w`: a temporary keeps the words; a variable's slot releases its old value
