@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
-nyashc=target/release/nyashc
+nyashc=${NYASHC:-target/release/nyashc}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
