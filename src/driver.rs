@@ -30,7 +30,14 @@ pub fn compile(path: &Path) -> Result<Module, ()> {
         None
     };
     diag::emit(&diags, &sources);
-    module.ok_or(())
+    let module = module.ok_or(())?;
+    // Every backend relies on the verifier's invariants (the VM indexes registers
+    // unchecked): a module that fails it is a compiler bug, reported before anything runs.
+    if let Err(e) = mir::verify::verify(&module) {
+        eprintln!("error: internal compiler error: MIR failed verification: {e}");
+        return Err(());
+    }
+    Ok(module)
 }
 
 /// Load a file and everything it includes; parse errors go to `diags`.

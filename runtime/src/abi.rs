@@ -13,8 +13,8 @@
 //!
 //! Every function here is `unsafe` to call with pointers that do not follow these rules.
 
-use crate::builtins::{dispatch, Dispatch};
 use crate::class::{FuncId, Sym};
+use crate::dispatch::{dispatch, Dispatch};
 use crate::error::{catch_value, caught_exception, with_caught, Exception, Loc, RtResult};
 use crate::object::{instance_of, new_obj, Instance, Obj};
 use crate::ops::{self, Arith, Cmp};
@@ -24,6 +24,8 @@ use std::cell::RefCell;
 
 pub const OK: u32 = 0;
 pub const RAISED: u32 = 1;
+/// `nyrt_hot`: the receiver is not a builtin box with that method; nothing was done.
+pub const NOT_HOT: u32 = 2;
 
 thread_local! {
     /// The exception raised by the last failing call, until a handler or a caller takes it.
@@ -78,6 +80,11 @@ unsafe fn take_args(args: *mut Value, n: u32) -> Vec<Value> {
     (0..n as usize).map(|i| std::ptr::read(args.add(i))).collect()
 }
 
+/// Release the values of a consumed argument array, in order.
+unsafe fn drop_args(args: *mut Value, n: u32) {
+    std::ptr::drop_in_place(std::ptr::slice_from_raw_parts_mut(args, n as usize));
+}
+
 /// Release a value and leave void in its slot.
 #[no_mangle]
 pub unsafe extern "C" fn nyrt_release(slot: *mut Value) {
@@ -87,9 +94,7 @@ pub unsafe extern "C" fn nyrt_release(slot: *mut Value) {
 /// Release every value of a frame (`n` slots).
 #[no_mangle]
 pub unsafe extern "C" fn nyrt_release_frame(base: *mut Value, n: u32) {
-    for i in 0..n as usize {
-        std::ptr::drop_in_place(base.add(i));
-    }
+    drop_args(base, n);
 }
 
 #[no_mangle]
@@ -98,31 +103,22 @@ pub unsafe extern "C" fn nyrt_const_str(dst: *mut Value, text: *const u8, len: u
     *dst = Value::str(String::from_utf8_lossy(bytes));
 }
 
-fn arith_op(op: u32) -> Arith {
-    [Arith::Add, Arith::Sub, Arith::Mul, Arith::Div, Arith::Mod][op as usize % 5]
-}
-
-fn cmp_op(op: u32) -> Cmp {
-    [Cmp::Eq, Cmp::Ne, Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge][op as usize % 6]
-}
-
-/// The operator numbers compiled code passes to `nyrt_arith` / `nyrt_compare`.
-pub fn arith_code(op: Arith) -> u32 {
-    op as u32
-}
-
-pub fn cmp_code(op: Cmp) -> u32 {
-    op as u32
+/// An operator code from compiled code that names no operator is a compiler bug; it
+/// raises rather than computing something else.
+fn bad_operator(code: u32) -> Exception {
+    Exception::runtime(format!("internal error: unknown operator code {code}"))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn nyrt_arith(op: u32, a: *const Value, b: *const Value, dst: *mut Value, loc: u64) -> u32 {
-    store(dst, ops::arith(arith_op(op), &*a, &*b), loc)
+    let outcome = Arith::from_code(op).ok_or_else(|| bad_operator(op)).and_then(|op| ops::arith(op, &*a, &*b));
+    store(dst, outcome, loc)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn nyrt_compare(op: u32, a: *const Value, b: *const Value, dst: *mut Value, loc: u64) -> u32 {
-    store(dst, ops::compare(cmp_op(op), &*a, &*b), loc)
+    let outcome = Cmp::from_code(op).ok_or_else(|| bad_operator(op)).and_then(|op| ops::compare(op, &*a, &*b));
+    store(dst, outcome, loc)
 }
 
 #[no_mangle]
@@ -210,7 +206,25 @@ pub unsafe extern "C" fn nyrt_boxcall(
         Ok(Dispatch::Done(v)) => Ok(v),
         Err(e) => Err(e),
     };
-    drop(take_args(args, n));
+    drop_args(args, n);
+    store(dst, outcome, loc)
+}
+
+/// A hot builtin method call (`boxes::hot`): `args` holds the receiver and then the
+/// `n - 1` arguments. Consumed, with [`OK`] or [`RAISED`], when the receiver is a builtin
+/// box with that method; left alone with [`NOT_HOT`] otherwise, for `nyrt_boxcall`.
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_hot(hot: u32, args: *mut Value, n: u32, dst: *mut Value, loc: u64) -> u32 {
+    let Some(hot) = crate::boxes::hot::Hot::from_code(hot) else {
+        return NOT_HOT;
+    };
+    let values = std::slice::from_raw_parts(args, n as usize);
+    let rest: smallvec::SmallVec<[&Value; 2]> = values[1..].iter().collect();
+    let Some(outcome) = crate::boxes::hot::try_call(hot, &values[0], &rest) else {
+        return NOT_HOT;
+    };
+    drop(rest);
+    drop_args(args, n);
     store(dst, outcome, loc)
 }
 
@@ -225,7 +239,7 @@ pub unsafe extern "C" fn nyrt_new_builtin(
 ) -> u32 {
     let args = take_args(args, n);
     let name = String::from_utf8_lossy(std::slice::from_raw_parts(name, len));
-    store(dst, crate::builtins::construct(&name, &args), loc)
+    store(dst, crate::boxes::construct(&name, &args), loc)
 }
 
 #[no_mangle]

@@ -4,14 +4,14 @@
 //! same functions. See `value.rs` for the value word every backend shares.
 
 pub mod abi;
-pub mod builtins;
+pub mod boxes;
 pub mod class;
+pub mod dispatch;
 pub mod error;
 pub mod heap;
 pub mod hooks;
 pub mod image;
 pub mod io;
-pub mod json;
 pub mod map;
 pub mod object;
 pub mod ops;

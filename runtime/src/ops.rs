@@ -5,16 +5,29 @@ use crate::object::Obj;
 use crate::value::{format_float, Value};
 use std::cmp::Ordering;
 
+/// The arithmetic operators. The discriminants are the codes compiled code passes to
+/// `nyrt_arith`; [`Arith::from_code`] checks them on the way back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
 pub enum Arith {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Mod,
+    Add = 0,
+    Sub = 1,
+    Mul = 2,
+    Div = 3,
+    Mod = 4,
 }
 
 impl Arith {
+    const ALL: [Arith; 5] = [Arith::Add, Arith::Sub, Arith::Mul, Arith::Div, Arith::Mod];
+
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    pub fn from_code(code: u32) -> Option<Arith> {
+        Self::ALL.get(code as usize).copied()
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             Arith::Add => "+",
@@ -26,17 +39,47 @@ impl Arith {
     }
 }
 
+/// The comparison operators; the discriminants are the codes of `nyrt_compare`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
 pub enum Cmp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
+    Eq = 0,
+    Ne = 1,
+    Lt = 2,
+    Le = 3,
+    Gt = 4,
+    Ge = 5,
 }
 
 impl Cmp {
+    const ALL: [Cmp; 6] = [Cmp::Eq, Cmp::Ne, Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge];
+
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    pub fn from_code(code: u32) -> Option<Cmp> {
+        Self::ALL.get(code as usize).copied()
+    }
+
+    /// Whether an ordering satisfies the operator (`None`: unordered, as NaN is).
+    fn holds(self, ordering: Option<Ordering>) -> bool {
+        match self {
+            Cmp::Eq => ordering == Some(Ordering::Equal),
+            Cmp::Ne => ordering != Some(Ordering::Equal),
+            Cmp::Lt => ordering == Some(Ordering::Less),
+            Cmp::Le => matches!(ordering, Some(Ordering::Less | Ordering::Equal)),
+            Cmp::Gt => ordering == Some(Ordering::Greater),
+            Cmp::Ge => matches!(ordering, Some(Ordering::Greater | Ordering::Equal)),
+        }
+    }
+
+    /// The operator on two Integers.
+    #[inline]
+    pub fn on_ints(self, a: i64, b: i64) -> bool {
+        self.holds(Some(a.cmp(&b)))
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             Cmp::Eq => "==",
@@ -196,6 +239,8 @@ pub fn arith(op: Arith, a: &Value, b: &Value) -> RtResult {
     Err(unsupported(op.symbol(), a, b))
 }
 
+/// Integer op Integer: the one definition every backend's inline path follows.
+#[inline]
 pub fn int_arith(op: Arith, x: i64, y: i64) -> RtResult {
     Ok(Value::Int(match op {
         Arith::Add => x.wrapping_add(y),
@@ -225,12 +270,7 @@ pub fn compare(op: Cmp, a: &Value, b: &Value) -> RtResult {
             Exception::runtime(format!("Cannot compare {} and {} with '{}'", a.type_name(), b.type_name(), op.symbol()))
         })?,
     };
-    Ok(Value::Bool(match op {
-        Cmp::Lt => ordering == Some(Ordering::Less),
-        Cmp::Le => matches!(ordering, Some(Ordering::Less | Ordering::Equal)),
-        Cmp::Gt => ordering == Some(Ordering::Greater),
-        _ => matches!(ordering, Some(Ordering::Greater | Ordering::Equal)),
-    }))
+    Ok(Value::Bool(op.holds(ordering)))
 }
 
 /// `Some(None)` for comparable values that are unordered (NaN).

@@ -26,7 +26,8 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::ir::{ExternalName, GlobalValueData, InstructionData, Opcode, UserExternalName, ValueDef};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataDescription, DataId, FuncId, Module};
-use nyash_runtime::abi::{arith_code, cmp_code, pack_loc, NO_CLASS};
+use nyash_runtime::abi::{pack_loc, NOT_HOT, NO_CLASS};
+use nyash_runtime::boxes::hot::Hot;
 use nyash_runtime::class::intern;
 use nyash_runtime::ops::{Arith, Cmp};
 use nyash_runtime::program::MAX_DEPTH;
@@ -574,14 +575,25 @@ impl<'a, M: Module> FnLower<'a, M> {
         let with_recv: Vec<Reg> = std::iter::once(recv).chain(args.iter().copied()).collect();
         let argv = self.pass_args(&with_recv);
         let out = self.result_slot();
+        let done = self.builder.create_block();
+        self.builder.append_block_param(done, types::I32);
+        let (n, l) = (self.i32(with_recv.len() as u32), self.loc(loc));
+        if let Some(hot) = Hot::of(method, args.len()) {
+            // A builtin box's hot method first; any other receiver dispatches.
+            let code = self.i32(hot.code());
+            let status = self.call_rt(self.cg.rt.hot, &[code, argv, n, out, l]);
+            let not_hot = self.builder.ins().icmp_imm_u(IntCC::Equal, status, NOT_HOT as i64);
+            let dispatched = self.builder.create_block();
+            self.builder.set_cold_block(dispatched);
+            self.builder.ins().brif(not_hot, dispatched, &[], done, &[status.into()]);
+            self.builder.switch_to_block(dispatched);
+        }
         let cache = self.call_cache();
         let class = self.call_rt(self.cg.rt.class_of, &[argv]);
         let cached = self.builder.ins().load(types::I32, MemFlagsData::trusted(), cache, 0);
         let hit = self.builder.ins().icmp(IntCC::Equal, class, cached);
-        let (fast, slow, done) =
-            (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
+        let (fast, slow) = (self.builder.create_block(), self.builder.create_block());
         self.builder.set_cold_block(slow);
-        self.builder.append_block_param(done, types::I32);
         self.builder.ins().brif(hit, fast, &[], slow, &[]);
 
         self.builder.switch_to_block(fast);
@@ -589,7 +601,7 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.native_call(Callee::Code(code), argv, out, loc, done);
 
         self.builder.switch_to_block(slow);
-        let (m, n, l) = (self.i32(intern(method)), self.i32(with_recv.len() as u32), self.loc(loc));
+        let m = self.i32(intern(method));
         let status = self.call_rt(self.cg.rt.boxcall, &[m, argv, n, out, l, cache]);
         self.builder.ins().jump(done, &[status.into()]);
 
@@ -820,7 +832,7 @@ impl<'a, M: Module> FnLower<'a, M> {
         };
         let (slow, only) = self.inline_paths(test, fast);
         if slow {
-            let w = self.binary_rt(self.cg.rt.arith, arith_code(op), lhs, rhs, loc);
+            let w = self.binary_rt(self.cg.rt.arith, op.code(), lhs, rhs, loc);
             self.builder.ins().jump(done, &[w.lo.into(), w.hi.into()]);
         } else {
             self.forget(lhs);
@@ -867,7 +879,7 @@ impl<'a, M: Module> FnLower<'a, M> {
             self.forget(rhs);
             return;
         }
-        let w = self.binary_rt(self.cg.rt.compare, cmp_code(op), lhs, rhs, &loc);
+        let w = self.binary_rt(self.cg.rt.compare, op.code(), lhs, rhs, &loc);
         let taken = self.bool_of(w);
         self.builder.ins().brif(taken, then_to, &[], else_to, &[]);
     }
@@ -882,7 +894,7 @@ impl<'a, M: Module> FnLower<'a, M> {
             this.builder.ins().jump(done, &[w.lo.into()]);
         };
         if self.inline_paths(|this, num| this.both(num, a, b), fast).0 {
-            let w = self.binary_rt(self.cg.rt.compare, cmp_code(op), lhs, rhs, loc);
+            let w = self.binary_rt(self.cg.rt.compare, op.code(), lhs, rhs, loc);
             self.builder.ins().jump(done, &[w.lo.into()]);
         } else {
             self.forget(lhs);

@@ -5,7 +5,7 @@
 use super::{BoxId, FieldDef, FuncId, MethodDef};
 use crate::diag::Diagnostic;
 use crate::syntax::ast::{self, BoxDecl, Item, StmtKind};
-use nyash_runtime::builtins::BUILTIN_BOXES;
+use nyash_runtime::boxes::is_builtin_box;
 use rustc_hash::FxHashMap;
 
 /// A function body waiting to be lowered.
@@ -89,7 +89,7 @@ impl<'a> Index<'a> {
         for item in items {
             let Item::Box(decl) = item else { continue };
             let name = &decl.name.name;
-            if self.box_ids.contains_key(name) || BUILTIN_BOXES.contains(&name.as_str()) {
+            if self.box_ids.contains_key(name) || is_builtin_box(name) {
                 self.error(
                     Diagnostic::error(decl.name.span, format!("box `{name}` is defined more than once"))
                         .label("redefined here"),
@@ -132,7 +132,7 @@ impl<'a> Index<'a> {
             for parent in &decl.parents {
                 if let Some(&p) = self.box_ids.get(&parent.name) {
                     self.boxes[id].parents.push(p);
-                } else if BUILTIN_BOXES.contains(&parent.name.as_str()) && self.boxes[id].builtin_parent.is_none() {
+                } else if is_builtin_box(&parent.name) && self.boxes[id].builtin_parent.is_none() {
                     self.boxes[id].builtin_parent = Some(parent.name.clone());
                 } else {
                     self.error(

@@ -775,7 +775,7 @@ impl<'a> FnLower<'a> {
     fn new_box(&mut self, name: &ast::Ident, args: &[Expr], loc: Loc) -> Reg {
         let dst = self.new_reg();
         let Some(&class) = self.index.box_ids.get(&name.name) else {
-            if nyash_runtime::builtins::BUILTIN_BOXES.contains(&name.name.as_str()) {
+            if nyash_runtime::boxes::is_builtin_box(&name.name) {
                 let args = self.args(args);
                 self.emit(Inst::NewBuiltin { dst, name: name.name.clone(), args, loc });
             } else {

@@ -1,5 +1,5 @@
-//! The MIR verifier: structural invariants every backend relies on. It runs on every
-//! module in debug builds and tests.
+//! The MIR verifier: structural invariants every backend relies on. The driver runs it
+//! on every module, before any backend.
 
 use super::*;
 

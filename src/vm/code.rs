@@ -1,6 +1,7 @@
 //! The VM's pre-resolved instruction form, translated from MIR once before running.
 
 use crate::mir::{self, BinaryOp, Const, Inst, Module, Terminator, UnaryOp};
+use nyash_runtime::boxes::hot::Hot;
 use nyash_runtime::class::{intern, ClassId, Sym};
 use std::cell::Cell;
 
@@ -60,7 +61,8 @@ pub enum Op {
         args: Box<[R]>,
         loc: Loc,
     },
-    /// `cache` remembers the last user box seen here and the method it resolved to.
+    /// `cache` remembers the last user box seen here and the method it resolved to;
+    /// `hot`, the builtin method tried first (see `boxes::hot`).
     BoxCall {
         dst: R,
         recv: R,
@@ -68,6 +70,7 @@ pub enum Op {
         args: Box<[R]>,
         loc: Loc,
         cache: Cell<(ClassId, u32)>,
+        hot: Option<Hot>,
     },
     NewBuiltin {
         dst: R,
@@ -198,11 +201,10 @@ pub struct Code {
 
 impl Code {
     /// Translate a module. The VM indexes registers without bounds checks, so only a
-    /// verified module may be translated: a failure here is a compiler bug.
+    /// verified module may be translated: `driver::compile` verifies every module before
+    /// any backend sees it.
     pub fn compile(module: &Module) -> Code {
-        if let Err(e) = mir::verify::verify(module) {
-            panic!("MIR failed verification: {e}");
-        }
+        debug_assert_eq!(mir::verify::verify(module), Ok(()));
         Code { functions: module.functions.iter().map(compile_function).collect() }
     }
 }
@@ -296,8 +298,8 @@ fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32) -> Op {
         Inst::Unary { dst, op: UnaryOp::Truthy, src, .. } => Op::Truthy { dst: *dst, src: u(*src) },
         Inst::Call { dst, func, args: a, loc } => Op::Call { dst: *dst, func: *func, args: args(a), loc: *loc },
         Inst::BoxCall { dst, recv, method, args: a, loc } => {
-            let cache = Cell::new((NO_CLASS, 0));
-            Op::BoxCall { dst: *dst, recv: u(*recv), method: intern(method), args: args(a), loc: *loc, cache }
+            let (cache, hot) = (Cell::new((NO_CLASS, 0)), Hot::of(method, a.len()));
+            Op::BoxCall { dst: *dst, recv: u(*recv), method: intern(method), args: args(a), loc: *loc, cache, hot }
         }
         Inst::NewBuiltin { dst, name, args: a, loc } => {
             Op::NewBuiltin { dst: *dst, name: name.as_str().into(), args: args(a), loc: *loc }

@@ -16,14 +16,17 @@ use crate::jit::{Jit, NativeFn};
 use crate::mir::Module;
 use code::{Code, Op, CONST, MOVE};
 use nyash_runtime::abi;
-use nyash_runtime::builtins::{box_call, construct};
+use nyash_runtime::boxes::construct;
+use nyash_runtime::boxes::hot::try_call;
+use nyash_runtime::dispatch::{dispatch, Dispatch};
 use nyash_runtime::error::{catch_value, caught_exception, with_caught, Exception, RtResult};
 use nyash_runtime::object::{
     await_value, get_field, instance_class, instance_of, new_obj, set_field, set_inner, Instance, Obj,
 };
-use nyash_runtime::ops::{self, Arith, Cmp};
+use nyash_runtime::ops;
 use nyash_runtime::{hooks, program, Value};
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -266,12 +269,7 @@ impl Vm {
                     }
                     Op::Arith { dst, op, lhs, rhs, loc } => {
                         let v = match (fr.get(*lhs), fr.get(*rhs)) {
-                            (Value::Int(a), Value::Int(b)) => match op {
-                                Arith::Add => Value::Int(a.wrapping_add(*b)),
-                                Arith::Sub => Value::Int(a.wrapping_sub(*b)),
-                                Arith::Mul => Value::Int(a.wrapping_mul(*b)),
-                                _ => tri!(ops::int_arith(*op, *a, *b), loc),
-                            },
+                            (Value::Int(a), Value::Int(b)) => tri!(ops::int_arith(*op, *a, *b), loc),
                             (a, b) => {
                                 let v = tri!(ops::arith(*op, a, b), loc);
                                 fr.release(&[*lhs, *rhs]);
@@ -282,7 +280,7 @@ impl Vm {
                     }
                     Op::CmpBranch { op, lhs, rhs, then_to, else_to, loc } => {
                         let taken = match (fr.get(*lhs), fr.get(*rhs)) {
-                            (Value::Int(a), Value::Int(b)) => int_compare(*op, *a, *b),
+                            (Value::Int(a), Value::Int(b)) => op.on_ints(*a, *b),
                             (a, b) => {
                                 let v = tri!(ops::compare(*op, a, b), loc);
                                 fr.release(&[*lhs, *rhs]);
@@ -326,6 +324,24 @@ impl Vm {
                         });
                         fr.set(*dst, tri!(result, loc));
                     }
+                    Op::BoxCall { dst, recv, args, loc, hot: Some(hot), .. } => {
+                        let outcome = {
+                            let operands: SmallVec<[&Value; 2]> = args.iter().map(|a| fr.get(*a)).collect();
+                            try_call(*hot, fr.get(*recv), &operands)
+                        };
+                        match outcome {
+                            Some(result) => {
+                                fr.release(&[*recv]);
+                                fr.release(args);
+                                fr.set(*dst, tri!(result, loc));
+                            }
+                            None => {
+                                if let Err(e) = self.step_cold(op, &mut fr, &mut caught) {
+                                    break 'run e;
+                                }
+                            }
+                        }
+                    }
                     Op::Throw { src, loc } => break 'run Exception::thrown(fr.take(*src), *loc),
                     Op::Rethrow { exc } => break 'run caught_exception(&fr.take(*exc)),
                     _ => {
@@ -356,7 +372,7 @@ impl Vm {
         match op {
             Op::Cmp { dst, op, lhs, rhs, loc } => {
                 let v = match (fr.get(*lhs), fr.get(*rhs)) {
-                    (Value::Int(a), Value::Int(b)) => Value::Bool(int_compare(*op, *a, *b)),
+                    (Value::Int(a), Value::Int(b)) => Value::Bool(op.on_ints(*a, *b)),
                     (a, b) => {
                         let v = ops::compare(*op, a, b).map_err(|e| e.at(*loc))?;
                         fr.release(&[*lhs, *rhs]);
@@ -377,17 +393,33 @@ impl Vm {
                 let v = Value::Bool(fr.take(*src).truthy());
                 fr.set(*dst, v)
             }
-            Op::BoxCall { dst, recv, method, args, loc, cache } => {
+            Op::BoxCall { dst, recv, method, args, loc, cache, .. } => {
                 let recv = fr.take(*recv);
-                let argv: Vec<Value> = args.iter().map(|a| fr.take(*a)).collect();
-                let class = instance_class(&recv);
-                let remember = |func| {
-                    if let Some(class) = class {
-                        cache.set((class, func));
+                let argv: SmallVec<[Value; 4]> = args.iter().map(|a| fr.take(*a)).collect();
+                let result = match dispatch(&recv, *method, &argv) {
+                    Ok(Dispatch::User(func)) => {
+                        if let Some(class) = instance_class(&recv) {
+                            cache.set((class, func));
+                        }
+                        self.enter(func, |frame| {
+                            frame[0] = recv;
+                            for (slot, a) in frame[1..].iter_mut().zip(argv) {
+                                *slot = a;
+                            }
+                        })
+                    }
+                    // The receiver, then the arguments, go before the result is stored (or
+                    // the error handled), as in compiled code.
+                    Ok(Dispatch::Done(v)) => {
+                        drop((recv, argv));
+                        Ok(v)
+                    }
+                    Err(e) => {
+                        drop((recv, argv));
+                        Err(e)
                     }
                 };
-                let result = box_call(recv, *method, argv, remember).map_err(|e| e.at(*loc))?;
-                fr.set(*dst, result);
+                fr.set(*dst, result.map_err(|e| e.at(*loc))?);
             }
             // The operands go before the result is stored (and before the old value of
             // `dst` is released), as in compiled code.
@@ -530,16 +562,5 @@ impl Frame<'_> {
                 *self.reg_mut(r) = Value::Void;
             }
         }
-    }
-}
-
-fn int_compare(op: Cmp, a: i64, b: i64) -> bool {
-    match op {
-        Cmp::Eq => a == b,
-        Cmp::Ne => a != b,
-        Cmp::Lt => a < b,
-        Cmp::Le => a <= b,
-        Cmp::Gt => a > b,
-        Cmp::Ge => a >= b,
     }
 }

@@ -4,7 +4,7 @@
 //! ArrayBoxes, objects become JSONBoxes (so `get` can be chained); going back, MapBoxes
 //! and JSONBoxes become objects and ArrayBoxes arrays.
 
-use crate::builtins::new_array;
+use super::{new_array, Call, Method};
 use crate::error::{err, RtResult};
 use crate::object::{new_obj, Obj};
 use crate::ops::display;
@@ -65,15 +65,15 @@ fn member<'j>(doc: &'j Json, key: &Value) -> RtResult<Option<&'j Json>> {
     })
 }
 
-pub fn get(doc: &RefCell<Json>, key: &Value) -> RtResult {
+fn get(doc: &RefCell<Json>, key: &Value) -> RtResult {
     Ok(member(&doc.borrow(), key)?.map_or(Value::Void, to_nyash))
 }
 
-pub fn has(doc: &RefCell<Json>, key: &Value) -> RtResult {
+fn has(doc: &RefCell<Json>, key: &Value) -> RtResult {
     Ok(Value::Bool(member(&doc.borrow(), key)?.is_some()))
 }
 
-pub fn set(doc: &RefCell<Json>, key: &Value, value: &Value) -> RtResult {
+fn set(doc: &RefCell<Json>, key: &Value, value: &Value) -> RtResult {
     let (key, value) = (display(key)?, from_nyash(value)?);
     match &mut *doc.borrow_mut() {
         Json::Object(object) => {
@@ -84,7 +84,7 @@ pub fn set(doc: &RefCell<Json>, key: &Value, value: &Value) -> RtResult {
     }
 }
 
-pub fn keys(doc: &RefCell<Json>) -> Value {
+fn keys(doc: &RefCell<Json>) -> Value {
     let keys = match &*doc.borrow() {
         Json::Object(object) => object.keys().map(|k| Value::str(k.as_str())).collect(),
         _ => Vec::new(),
@@ -92,6 +92,16 @@ pub fn keys(doc: &RefCell<Json>) -> Value {
     new_array(keys)
 }
 
-pub fn stringify(doc: &RefCell<Json>) -> Value {
+fn stringify(doc: &RefCell<Json>) -> Value {
     Value::str(doc.borrow().to_string())
 }
+
+type Doc = RefCell<Json>;
+
+pub static METHODS: &[Method<Doc>] = &[
+    Method { name: "get", aliases: &[], arity: 1, run: |c: &Call<Doc>| get(c.this, c.args.get(0)) },
+    Method { name: "has", aliases: &[], arity: 1, run: |c| has(c.this, c.args.get(0)) },
+    Method { name: "set", aliases: &[], arity: 2, run: |c| set(c.this, c.args.get(0), c.args.get(1)) },
+    Method { name: "keys", aliases: &[], arity: 0, run: |c| Ok(keys(c.this)) },
+    Method { name: "stringify", aliases: &["toString"], arity: 0, run: |c| Ok(stringify(c.this)) },
+];
