@@ -16,11 +16,11 @@
 use crate::class::{FuncId, Sym};
 use crate::dispatch::{dispatch, Dispatch};
 use crate::error::{catch_value, caught_exception, with_caught, Exception, Loc, RtResult};
-use crate::object::{instance_of, new_obj, Instance, Obj};
+use crate::object::{instance_of, new_obj, FieldCache, Instance, Obj};
 use crate::ops::{self, Arith, Cmp};
 use crate::value::Value;
 use crate::{hooks, program};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 pub const OK: u32 = 0;
 pub const RAISED: u32 = 1;
@@ -252,11 +252,20 @@ pub unsafe extern "C" fn nyrt_set_inner(obj: *const Value, src: *const Value) {
     crate::object::set_inner(&*obj, (*src).clone());
 }
 
+/// A field read; `cache` is the site's inline cache (`object::FieldCache`).
 #[no_mangle]
-pub unsafe extern "C" fn nyrt_get_field(obj: *const Value, field: Sym, via_me: u32, dst: *mut Value, loc: u64) -> u32 {
-    store(dst, crate::object::get_field(&*obj, field, via_me != 0), loc)
+pub unsafe extern "C" fn nyrt_get_field(
+    obj: *const Value,
+    field: Sym,
+    via_me: u32,
+    dst: *mut Value,
+    loc: u64,
+    cache: *const Cell<FieldCache>,
+) -> u32 {
+    store(dst, crate::object::get_field(&*obj, field, via_me != 0, &*cache), loc)
 }
 
+/// A field write; `cache` is the site's inline cache (`object::FieldCache`).
 #[no_mangle]
 pub unsafe extern "C" fn nyrt_set_field(
     obj: *const Value,
@@ -264,8 +273,9 @@ pub unsafe extern "C" fn nyrt_set_field(
     src: *const Value,
     via_me: u32,
     loc: u64,
+    cache: *const Cell<FieldCache>,
 ) -> u32 {
-    match crate::object::set_field(&*obj, field, (*src).clone(), via_me != 0) {
+    match crate::object::set_field(&*obj, field, (*src).clone(), via_me != 0, &*cache) {
         Ok(()) => OK,
         Err(e) => raise(e.at(unpack_loc(loc))),
     }

@@ -1,6 +1,6 @@
 //! Heap boxes: every value that is not a number, bool, null, void or string.
 
-use crate::class::{self, ClassId};
+use crate::class::{self, ClassId, Sym};
 use crate::error::{Exception, RtResult};
 use crate::heap;
 use crate::map::NyMap;
@@ -198,42 +198,80 @@ fn instance_of_value<'v>(v: &'v Value, field: u32) -> RtResult<&'v Instance> {
     Err(Exception::runtime(format!("Undefined field '{}' in {}", crate::class::sym_name(field), v.type_name())))
 }
 
-fn check_private(inst: &Instance, slot: u32, field: u32, via_me: bool) -> RtResult<()> {
-    let private = crate::class::with(inst.class, |c| c.fields[slot as usize].private);
-    if private && !via_me {
-        return Err(Exception::runtime(format!(
-            "Field '{}' of {} is private",
-            crate::class::sym_name(field),
-            crate::class::name(inst.class)
-        )));
-    }
-    Ok(())
+/// The inline cache of one field access site: the class last seen there and the slot its
+/// field has in that class's layout. A site only caches an access it was allowed (private
+/// fields are checked once per class), so a hit reads or writes the slot directly, with
+/// no registry lookup.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct FieldCache {
+    pub class: ClassId,
+    pub slot: u32,
+    /// The field is weak (a write stores a weak reference to a box).
+    pub weak: bool,
 }
 
-pub fn get_field(obj: &Value, field: u32, via_me: bool) -> RtResult {
+impl FieldCache {
+    /// A cache that has seen no class (no instance has class `u32::MAX`).
+    pub const EMPTY: FieldCache = FieldCache { class: u32::MAX, slot: 0, weak: false };
+}
+
+impl Default for FieldCache {
+    fn default() -> FieldCache {
+        FieldCache::EMPTY
+    }
+}
+
+/// Where `field` is in `inst`'s layout (`None`: not a declared field), checking that the
+/// access may touch it.
+fn layout_slot(inst: &Instance, field: Sym, via_me: bool) -> RtResult<Option<FieldCache>> {
+    let Some((slot, info)) = class::with(inst.class, |c| c.field_index.get(&field).map(|&i| (i, c.fields[i as usize])))
+    else {
+        return Ok(None);
+    };
+    if info.private && !via_me {
+        return Err(Exception::runtime(format!(
+            "Field '{}' of {} is private",
+            class::sym_name(field),
+            class::name(inst.class)
+        )));
+    }
+    Ok(Some(FieldCache { class: inst.class, slot, weak: info.weak }))
+}
+
+/// Where the declared `field` is for this access: from the site's cache when the class is
+/// the one it saw, else from the layout (and the cache learns it).
+fn cached_slot(inst: &Instance, field: Sym, via_me: bool, cache: &Cell<FieldCache>) -> RtResult<Option<FieldCache>> {
+    let seen = cache.get();
+    if seen.class == inst.class {
+        return Ok(Some(seen));
+    }
+    let found = layout_slot(inst, field, via_me)?;
+    if let Some(found) = found {
+        cache.set(found);
+    }
+    Ok(found)
+}
+
+/// `obj.field` (`via_me`: written `me.field`), through the site's cache.
+pub fn get_field(obj: &Value, field: Sym, via_me: bool, cache: &Cell<FieldCache>) -> RtResult {
     let inst = instance_of_value(obj, field)?;
-    if let Some(slot) = crate::class::with(inst.class, |c| c.field_index.get(&field).copied()) {
-        check_private(inst, slot, field, via_me)?;
-        return Ok(inst.slots.borrow()[slot as usize].get());
+    if let Some(at) = cached_slot(inst, field, via_me, cache)? {
+        return Ok(inst.slots.borrow()[at.slot as usize].get());
     }
     if let Some((_, v)) = inst.extra.borrow().iter().find(|(name, _)| *name == field) {
         return Ok(v.clone());
     }
-    Err(Exception::runtime(format!(
-        "Undefined field '{}' in {}",
-        crate::class::sym_name(field),
-        crate::class::name(inst.class)
-    )))
+    Err(Exception::runtime(format!("Undefined field '{}' in {}", class::sym_name(field), class::name(inst.class))))
 }
 
-pub fn set_field(obj: &Value, field: u32, value: Value, via_me: bool) -> RtResult<()> {
+/// `obj.field = value`, through the site's cache. The old value is released after the
+/// store, with no borrow held (its `fini` may touch the object).
+pub fn set_field(obj: &Value, field: Sym, value: Value, via_me: bool, cache: &Cell<FieldCache>) -> RtResult<()> {
     let inst = instance_of_value(obj, field)?;
-    if let Some((slot, weak)) =
-        crate::class::with(inst.class, |c| c.field_index.get(&field).map(|&i| (i, c.fields[i as usize].weak)))
-    {
-        check_private(inst, slot, field, via_me)?;
-        let new = if weak { weak_slot(&value) } else { Slot::Strong(value) };
-        let old = std::mem::replace(&mut inst.slots.borrow_mut()[slot as usize], new);
+    if let Some(at) = cached_slot(inst, field, via_me, cache)? {
+        let new = if at.weak { weak_slot(&value) } else { Slot::Strong(value) };
+        let old = std::mem::replace(&mut inst.slots.borrow_mut()[at.slot as usize], new);
         drop(old);
         return Ok(());
     }

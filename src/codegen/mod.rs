@@ -26,9 +26,10 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::ir::{ExternalName, GlobalValueData, InstructionData, Opcode, UserExternalName, ValueDef};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataDescription, DataId, FuncId, Module};
-use nyash_runtime::abi::{pack_loc, NOT_HOT, NO_CLASS};
+use nyash_runtime::abi::{pack_loc, CallCache, NOT_HOT, NO_CLASS};
 use nyash_runtime::boxes::hot::Hot;
 use nyash_runtime::class::intern;
+use nyash_runtime::object::FieldCache;
 use nyash_runtime::ops::{Arith, Cmp};
 use nyash_runtime::program::MAX_DEPTH;
 pub use runtime_fns::{addresses as runtime_addresses, RuntimeFns};
@@ -501,16 +502,16 @@ impl<'a, M: Module> FnLower<'a, M> {
             // (and before an error is handled): so do we.
             Inst::GetField { dst, obj, field, via_me, loc } => {
                 let (o, f, m) = (self.operand(*obj), self.i32(intern(field)), self.i32(*via_me as u32));
-                let (out, l) = (self.result_slot(), self.loc(loc));
-                let status = self.call_rt(rt.get_field, &[o, f, m, out, l]);
+                let (out, l, cache) = (self.result_slot(), self.loc(loc), self.field_cache());
+                let status = self.call_rt(rt.get_field, &[o, f, m, out, l, cache]);
                 self.release_temp(*obj);
                 self.check(status);
                 self.define_result(*dst);
             }
             Inst::SetField { obj, field, src, via_me, loc } => {
                 let (o, f, s) = (self.operand(*obj), self.i32(intern(field)), self.operand(*src));
-                let (m, l) = (self.i32(*via_me as u32), self.loc(loc));
-                let status = self.call_rt(rt.set_field, &[o, f, s, m, l]);
+                let (m, l, cache) = (self.i32(*via_me as u32), self.loc(loc), self.field_cache());
+                let status = self.call_rt(rt.set_field, &[o, f, s, m, l, cache]);
                 // The VM moves the value into the field (a weak field drops it there), then
                 // lets the object go.
                 self.release_temps(&[*src, *obj]);
@@ -667,10 +668,22 @@ impl<'a, M: Module> FnLower<'a, M> {
 
     /// A fresh, writable `abi::CallCache` for one call site, holding no class.
     fn call_cache(&mut self) -> ClValue {
+        let mut bytes = vec![0u8; std::mem::size_of::<CallCache>()];
+        bytes[..4].copy_from_slice(&NO_CLASS.to_le_bytes());
+        self.site_data(bytes)
+    }
+
+    /// A fresh, writable `object::FieldCache` for one field access site, holding no class.
+    fn field_cache(&mut self) -> ClValue {
+        let mut bytes = vec![0u8; std::mem::size_of::<FieldCache>()];
+        bytes[..4].copy_from_slice(&FieldCache::EMPTY.class.to_le_bytes());
+        self.site_data(bytes)
+    }
+
+    /// The address of a new writable data object holding `bytes`, private to one site.
+    fn site_data(&mut self, bytes: Vec<u8>) -> ClValue {
         let data = self.module.declare_anonymous_data(true, false).expect("anonymous data can always be declared");
         let mut desc = DataDescription::new();
-        let mut bytes = vec![0u8; 16];
-        bytes[..4].copy_from_slice(&NO_CLASS.to_le_bytes());
         desc.define(bytes.into_boxed_slice());
         self.module.define_data(data, &desc).expect("a fresh data object can be defined");
         self.data_address(data)

@@ -3,6 +3,7 @@
 use crate::mir::{self, BinaryOp, Const, Inst, Module, Terminator, UnaryOp};
 use nyash_runtime::boxes::hot::Hot;
 use nyash_runtime::class::{intern, ClassId, Sym};
+use nyash_runtime::object::FieldCache;
 use std::cell::Cell;
 
 /// An inline cache that has seen no box yet.
@@ -92,6 +93,7 @@ pub enum Op {
         field: Sym,
         via_me: bool,
         loc: Loc,
+        cache: Cell<FieldCache>,
     },
     SetField {
         obj: R,
@@ -99,6 +101,7 @@ pub enum Op {
         src: R,
         via_me: bool,
         loc: Loc,
+        cache: Cell<FieldCache>,
     },
     GetGlobal {
         dst: R,
@@ -307,10 +310,12 @@ fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32) -> Op {
         Inst::Alloc { dst, class } => Op::Alloc { dst: *dst, class: *class },
         Inst::SetInner { obj, src } => Op::SetInner { obj: u(*obj), src: u(*src) },
         Inst::GetField { dst, obj, field, via_me, loc } => {
-            Op::GetField { dst: *dst, obj: u(*obj), field: intern(field), via_me: *via_me, loc: *loc }
+            let cache = Cell::default();
+            Op::GetField { dst: *dst, obj: u(*obj), field: intern(field), via_me: *via_me, loc: *loc, cache }
         }
         Inst::SetField { obj, field, src, via_me, loc } => {
-            Op::SetField { obj: u(*obj), field: intern(field), src: u(*src), via_me: *via_me, loc: *loc }
+            let cache = Cell::default();
+            Op::SetField { obj: u(*obj), field: intern(field), src: u(*src), via_me: *via_me, loc: *loc, cache }
         }
         Inst::GetGlobal { dst, global } => Op::GetGlobal { dst: *dst, global: *global },
         Inst::SetGlobal { global, src } => Op::SetGlobal { global: *global, src: u(*src) },

@@ -434,15 +434,15 @@ impl Vm {
                 let value = fr.take(*src);
                 set_inner(&fr.take(*obj), value);
             }
-            Op::GetField { dst, obj, field, via_me, loc } => {
+            Op::GetField { dst, obj, field, via_me, loc, cache } => {
                 let obj = fr.take(*obj);
-                let value = get_field(&obj, *field, *via_me);
+                let value = get_field(&obj, *field, *via_me, cache);
                 drop(obj);
                 fr.set(*dst, value.map_err(|e| e.at(*loc))?);
             }
-            Op::SetField { obj, field, src, via_me, loc } => {
+            Op::SetField { obj, field, src, via_me, loc, cache } => {
                 let (obj, value) = (fr.take(*obj), fr.take(*src));
-                set_field(&obj, *field, value, *via_me).map_err(|e| e.at(*loc))?
+                set_field(&obj, *field, value, *via_me, cache).map_err(|e| e.at(*loc))?
             }
             Op::GetGlobal { dst, global } => fr.set(*dst, program::global(*global)),
             Op::SetGlobal { global, src } => {
