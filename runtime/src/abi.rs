@@ -170,14 +170,8 @@ pub extern "C" fn nyrt_locate(loc: u64) -> u32 {
     raise(take_pending().at(unpack_loc(loc)))
 }
 
-/// A class id no instance has: the initial `CallCache::class`.
-pub const NO_CLASS: u32 = u32::MAX - 1;
-
-/// The class of an instance, or `u32::MAX` for any other value.
-#[no_mangle]
-pub unsafe extern "C" fn nyrt_class_of(v: *const Value) -> u32 {
-    crate::object::instance_class(&*v).unwrap_or(u32::MAX)
-}
+/// The initial `CallCache::class`.
+pub use crate::object::NO_CLASS;
 
 /// Method call. `args` holds the receiver and then the `n - 1` arguments; `cache` is the
 /// call site's inline cache.

@@ -16,6 +16,7 @@ pub mod map;
 pub mod object;
 pub mod ops;
 pub mod program;
+pub mod rc;
 pub mod value;
 
 pub use error::{Exception, Loc, RtResult};

@@ -24,7 +24,7 @@ fn key_of(v: &Value) -> Key {
         Value::Float(f) => Key::Float(f.to_bits()),
         Value::Str(s) => Key::Str(s.as_str().into()),
         Value::Bool(b) => Key::Bool(*b),
-        Value::Obj(o) => Key::Ref(std::rc::Rc::as_ptr(o) as *const u8 as usize),
+        Value::Obj(o) => Key::Ref(o.addr()),
     }
 }
 

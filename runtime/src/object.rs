@@ -4,9 +4,9 @@ use crate::class::{self, ClassId, Sym};
 use crate::error::{Exception, RtResult};
 use crate::heap;
 use crate::map::NyMap;
+use crate::rc::{Ref, WeakRef};
 use crate::value::Value;
 use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
 
 pub enum Obj {
     Array(RefCell<Vec<Value>>),
@@ -28,7 +28,32 @@ pub enum Obj {
     Json(RefCell<serde_json::Value>),
 }
 
+/// Class ids of builtin boxes and strings: above every user box's, below the caches'
+/// "no class" markers. A user instance's class id is its box's.
+pub const BUILTIN_CLASS: ClassId = 0xFFFF_0000;
+pub const STRING_CLASS: ClassId = BUILTIN_CLASS + 0xFF;
+
 impl Obj {
+    /// The class id its header carries.
+    pub fn class_id(&self) -> ClassId {
+        BUILTIN_CLASS
+            + match self {
+                Obj::Instance(i) => return i.class,
+                Obj::Array(_) => 0,
+                Obj::Map(_) => 1,
+                Obj::Error(_) => 2,
+                Obj::Future(_) => 3,
+                Obj::Caught(_) => 4,
+                Obj::Console => 5,
+                Obj::Math => 6,
+                Obj::Debug => 7,
+                Obj::Time(_) => 8,
+                Obj::Random(_) => 9,
+                Obj::File(_) => 10,
+                Obj::Json(_) => 11,
+            }
+    }
+
     pub fn type_name(&self) -> String {
         match self {
             Obj::Array(_) => "ArrayBox",
@@ -81,7 +106,7 @@ pub struct ErrorBox {
 /// is gone.
 pub enum Slot {
     Strong(Value),
-    Weak(Weak<Obj>),
+    Weak(WeakRef<Obj>),
 }
 
 impl Slot {
@@ -107,9 +132,7 @@ pub struct Instance {
 
 impl Instance {
     pub fn new(class: ClassId) -> Instance {
-        let slots = class::with(class, |c| {
-            c.fields.iter().map(|f| if f.weak { Slot::Weak(Weak::new()) } else { Slot::Strong(Value::Void) }).collect()
-        });
+        let slots = class::with(class, |c| c.fields.iter().map(|_| Slot::Strong(Value::Void)).collect());
         Instance {
             class,
             slots: RefCell::new(slots),
@@ -167,8 +190,22 @@ pub fn finalise_now(me: &Value) -> Result<Value, Exception> {
 
 pub fn weak_slot(v: &Value) -> Slot {
     match v {
-        Value::Obj(o) => Slot::Weak(Rc::downgrade(o)),
+        Value::Obj(o) => Slot::Weak(Ref::downgrade(o)),
         _ => Slot::Strong(v.clone()),
+    }
+}
+
+/// What [`class_of`] says of a value that is not a box.
+pub const NOT_A_BOX: ClassId = u32::MAX;
+/// The class an empty inline cache holds: no value has it.
+pub const NO_CLASS: ClassId = u32::MAX - 1;
+
+/// The class id in a box's header, or [`NOT_A_BOX`].
+#[inline]
+pub fn class_of(v: &Value) -> ClassId {
+    match v {
+        Value::Obj(o) => o.class(),
+        _ => NOT_A_BOX,
     }
 }
 
@@ -212,8 +249,8 @@ pub struct FieldCache {
 }
 
 impl FieldCache {
-    /// A cache that has seen no class (no instance has class `u32::MAX`).
-    pub const EMPTY: FieldCache = FieldCache { class: u32::MAX, slot: 0, weak: false };
+    /// A cache that has seen no class.
+    pub const EMPTY: FieldCache = FieldCache { class: NO_CLASS, slot: 0, weak: false };
 }
 
 impl Default for FieldCache {

@@ -291,7 +291,7 @@ pub fn equals(a: &Value, b: &Value) -> bool {
         (Value::Null | Value::Void, Value::Null | Value::Void) => true,
         (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => as_number(a) == as_number(b),
         (Value::Obj(x), Value::Obj(y)) => {
-            if std::rc::Rc::ptr_eq(x, y) {
+            if crate::rc::Ref::ptr_eq(x, y) {
                 return true;
             }
             match (&**x, &**y) {

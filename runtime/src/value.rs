@@ -3,23 +3,42 @@
 //! A `Value` is 16 bytes with a defined layout (`repr(u8)`: tag byte at offset 0, payload
 //! at offset 8), so compiled code can test the tag and read an integer without calling
 //! into the runtime. Integers, floats, bools, null and void are unboxed; strings and every
-//! other box live on the heap behind a non-atomic reference count (`Rc`): Nyash programs
-//! are single-threaded, so atomics would only cost time.
+//! other box live on the heap behind a non-atomic reference count with a header the
+//! runtime owns (`rc::Ref`): Nyash programs are single-threaded, so atomics would only
+//! cost time.
 
-use crate::object::Obj;
-use std::rc::Rc;
+use crate::object::{Obj, STRING_CLASS};
+use crate::rc::Ref;
+
+/// The tag byte of each kind of value, for compiled code (the discriminants below).
+pub mod tag {
+    pub const VOID: u8 = 0;
+    pub const NULL: u8 = 1;
+    pub const BOOL: u8 = 2;
+    pub const INT: u8 = 3;
+    pub const FLOAT: u8 = 4;
+    pub const STR: u8 = 5;
+    pub const OBJ: u8 = 6;
+    /// Tags at or above this hold a reference.
+    pub const FIRST_HEAP: u8 = STR;
+}
+
+/// A value's size, and where its Bool and its payload sit (the tag is byte 0).
+pub const SLOT_BYTES: i32 = 16;
+pub const BOOL_OFFSET: i32 = 1;
+pub const PAYLOAD_OFFSET: i32 = 8;
 
 #[repr(u8)]
 #[derive(Clone, Default)]
 pub enum Value {
     #[default]
-    Void = 0,
-    Null = 1,
-    Bool(bool) = 2,
-    Int(i64) = 3,
-    Float(f64) = 4,
-    Str(Rc<NyStr>) = 5,
-    Obj(Rc<Obj>) = 6,
+    Void = tag::VOID,
+    Null = tag::NULL,
+    Bool(bool) = tag::BOOL,
+    Int(i64) = tag::INT,
+    Float(f64) = tag::FLOAT,
+    Str(Ref<NyStr>) = tag::STR,
+    Obj(Ref<Obj>) = tag::OBJ,
 }
 
 /// An immutable string. Nyash indexes strings by characters; remembering whether the text
@@ -42,11 +61,11 @@ impl Value {
     pub fn str(s: impl Into<Box<str>>) -> Value {
         let text = s.into();
         let ascii = text.is_ascii();
-        Value::Str(Rc::new(NyStr { text, ascii }))
+        Value::Str(Ref::new(STRING_CLASS, NyStr { text, ascii }))
     }
 
     pub fn obj(o: Obj) -> Value {
-        Value::Obj(Rc::new(o))
+        Value::Obj(Ref::new(o.class_id(), o))
     }
 
     /// The box kind's name, as error messages show it.
@@ -110,10 +129,10 @@ mod tests {
 
     #[test]
     fn value_word_is_sixteen_bytes_with_tag_first() {
-        assert_eq!(std::mem::size_of::<Value>(), 16);
+        assert_eq!(std::mem::size_of::<Value>(), SLOT_BYTES as usize);
         let v = Value::Int(-5);
         let words: [u64; 2] = unsafe { std::mem::transmute(v) };
-        assert_eq!(words[0] & 0xff, 3);
+        assert_eq!(words[0] & 0xff, tag::INT as u64);
         assert_eq!(words[1] as i64, -5);
     }
 
@@ -124,17 +143,20 @@ mod tests {
             unsafe { std::mem::transmute(v) }
         }
         let t = bytes(Value::Bool(true));
-        assert_eq!((t[0], t[1]), (2, 1));
+        assert_eq!((t[0], t[BOOL_OFFSET as usize]), (tag::BOOL, 1));
         let f = bytes(Value::Float(1.5));
-        assert_eq!(f[0], 4);
-        assert_eq!(f64::from_le_bytes(f[8..16].try_into().unwrap()), 1.5);
+        assert_eq!(f[0], tag::FLOAT);
+        let payload = PAYLOAD_OFFSET as usize;
+        assert_eq!(f64::from_le_bytes(f[payload..payload + 8].try_into().unwrap()), 1.5);
+        assert_eq!(bytes(Value::str("s"))[0], tag::STR);
+        assert_eq!(bytes(Value::obj(Obj::Console))[0], tag::OBJ);
         // A zeroed slot is void: compiled frames start zeroed.
         let zero: Value = unsafe { std::mem::zeroed() };
         assert!(matches!(zero, Value::Void));
     }
 
     /// Compiled code counts references inline: a string's or box's payload points at the
-    /// reference count (`Rc`'s allocation starts with its strong count, a `usize`).
+    /// reference count (the header's first word, see `rc`).
     #[test]
     fn payload_points_at_the_strong_count() {
         fn strong_behind_payload(v: &Value) -> usize {

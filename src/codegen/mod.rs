@@ -29,21 +29,27 @@ use cranelift_module::{DataDescription, DataId, FuncId, Module};
 use nyash_runtime::abi::{pack_loc, CallCache, NOT_HOT, NO_CLASS};
 use nyash_runtime::boxes::hot::Hot;
 use nyash_runtime::class::intern;
-use nyash_runtime::object::FieldCache;
+use nyash_runtime::object::{FieldCache, NOT_A_BOX};
 use nyash_runtime::ops::{Arith, Cmp};
 use nyash_runtime::program::MAX_DEPTH;
+use nyash_runtime::rc::CLASS_OFFSET;
+use nyash_runtime::value::{tag, PAYLOAD_OFFSET, SLOT_BYTES};
 pub use runtime_fns::{addresses as runtime_addresses, RuntimeFns};
 use rustc_hash::FxHashMap;
 use values::{At, TagTest, Words};
 
-const TAG_VOID: i64 = 0;
-const TAG_NULL: i64 = 1;
-const TAG_BOOL: i64 = 2;
-const TAG_INT: i64 = 3;
-const TAG_FLOAT: i64 = 4;
+// The value word's layout, as the runtime defines it.
+const TAG_VOID: i64 = tag::VOID as i64;
+const TAG_NULL: i64 = tag::NULL as i64;
+const TAG_BOOL: i64 = tag::BOOL as i64;
+const TAG_INT: i64 = tag::INT as i64;
+const TAG_FLOAT: i64 = tag::FLOAT as i64;
+const TAG_OBJ: i64 = tag::OBJ as i64;
 /// Tags at or above this hold a reference (strings and boxes).
-const FIRST_HEAP_TAG: i64 = 5;
-const SLOT: i32 = 16;
+const FIRST_HEAP_TAG: i64 = tag::FIRST_HEAP as i64;
+const SLOT: i32 = SLOT_BYTES;
+/// Where a call site's cache keeps the code of the class it saw.
+const CODE_OFFSET: i32 = std::mem::offset_of!(CallCache, code) as i32;
 
 /// The signature every compiled Nyash function has.
 pub fn nyash_signature<M: Module>(module: &M) -> Signature {
@@ -322,7 +328,7 @@ impl<'a, M: Module> FnLower<'a, M> {
     fn handed_over(&mut self, args: ClValue, r: Reg) -> Words {
         let flags = MemFlagsData::trusted();
         let lo = self.builder.ins().load(types::I64, flags, args, (r as i32) * SLOT);
-        let hi = self.builder.ins().load(types::I64, flags, args, (r as i32) * SLOT + 8);
+        let hi = self.builder.ins().load(types::I64, flags, args, (r as i32) * SLOT + PAYLOAD_OFFSET);
         Words { lo, hi, tag: None }
     }
 
@@ -590,7 +596,7 @@ impl<'a, M: Module> FnLower<'a, M> {
             self.builder.switch_to_block(dispatched);
         }
         let cache = self.call_cache();
-        let class = self.call_rt(self.cg.rt.class_of, &[argv]);
+        let class = self.class_of_arg(argv);
         let cached = self.builder.ins().load(types::I32, MemFlagsData::trusted(), cache, 0);
         let hit = self.builder.ins().icmp(IntCC::Equal, class, cached);
         let (fast, slow) = (self.builder.create_block(), self.builder.create_block());
@@ -598,7 +604,7 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.builder.ins().brif(hit, fast, &[], slow, &[]);
 
         self.builder.switch_to_block(fast);
-        let code = self.builder.ins().load(self.ptr, MemFlagsData::trusted(), cache, 8);
+        let code = self.builder.ins().load(self.ptr, MemFlagsData::trusted(), cache, CODE_OFFSET);
         self.native_call(Callee::Code(code), argv, out, loc, done);
 
         self.builder.switch_to_block(slow);
@@ -664,6 +670,24 @@ impl<'a, M: Module> FnLower<'a, M> {
         let l = self.loc(loc);
         let status = self.call_rt(self.cg.rt.locate, &[l]);
         self.builder.ins().jump(done, &[status.into()]);
+    }
+
+    /// The class id of the value in the argument slot at `argv`: the header's, for a box;
+    /// `NOT_A_BOX` for any other value (which no cache holds).
+    fn class_of_arg(&mut self, argv: ClValue) -> ClValue {
+        let flags = MemFlagsData::trusted();
+        let lo = self.builder.ins().load(types::I64, flags, argv, 0);
+        let hi = self.builder.ins().load(types::I64, flags, argv, PAYLOAD_OFFSET);
+        let is_box = self.has_tag(Words { lo, hi, tag: None }, TAG_OBJ);
+        let (boxed, done) = (self.builder.create_block(), self.builder.create_block());
+        self.builder.append_block_param(done, types::I32);
+        let none = self.builder.ins().iconst(types::I32, NOT_A_BOX as i64);
+        self.builder.ins().brif(is_box, boxed, &[], done, &[none.into()]);
+        self.builder.switch_to_block(boxed);
+        let class = self.builder.ins().load(types::I32, flags, hi, CLASS_OFFSET);
+        self.builder.ins().jump(done, &[class.into()]);
+        self.builder.switch_to_block(done);
+        self.builder.block_params(done)[0]
     }
 
     /// A fresh, writable `abi::CallCache` for one call site, holding no class.
@@ -977,7 +1001,7 @@ impl<'a, M: Module> FnLower<'a, M> {
                 let w = self.move_out(*r);
                 let flags = MemFlagsData::trusted();
                 self.builder.ins().store(flags, w.lo, self.out, 0);
-                self.builder.ins().store(flags, w.hi, self.out, 8);
+                self.builder.ins().store(flags, w.hi, self.out, PAYLOAD_OFFSET);
                 self.leave_frame();
                 let ok = self.builder.ins().iconst(types::I32, 0);
                 self.builder.ins().return_(&[ok]);

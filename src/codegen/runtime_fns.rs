@@ -69,7 +69,6 @@ runtime_fns! {
     call = nyrt_call: "ipipl" -> "i",
     boxcall = nyrt_boxcall: "ipiplp" -> "i",
     hot = nyrt_hot: "ipipl" -> "i",
-    class_of = nyrt_class_of: "p" -> "i",
     locate = nyrt_locate: "l" -> "i",
     new_builtin = nyrt_new_builtin: "plpipl" -> "i",
     alloc = nyrt_alloc: "ip" -> "",

@@ -19,6 +19,11 @@
 //! the unwind path releases the variables.
 
 use super::{FnLower, FIRST_HEAP_TAG, SLOT, TAG_BOOL, TAG_INT, TAG_VOID};
+use nyash_runtime::rc::STRONG_OFFSET;
+use nyash_runtime::value::{BOOL_OFFSET, PAYLOAD_OFFSET};
+
+/// Where a Bool sits in the low word, in bits.
+const BOOL_SHIFT: i64 = BOOL_OFFSET as i64 * 8;
 use crate::mir::Reg;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value as ClValue};
@@ -96,14 +101,14 @@ impl<M: Module> FnLower<'_, M> {
     pub(super) fn load_words(&mut self, at: At) -> Words {
         let flags = MemFlagsData::trusted();
         let lo = self.builder.ins().load(types::I64, flags, self.base, at.0);
-        let hi = self.builder.ins().load(types::I64, flags, self.base, at.0 + 8);
+        let hi = self.builder.ins().load(types::I64, flags, self.base, at.0 + PAYLOAD_OFFSET);
         Words { lo, hi, tag: None }
     }
 
     pub(super) fn store_words(&mut self, at: At, w: Words) {
         let flags = MemFlagsData::trusted();
         self.builder.ins().store(flags, w.lo, self.base, at.0);
-        self.builder.ins().store(flags, w.hi, self.base, at.0 + 8);
+        self.builder.ins().store(flags, w.hi, self.base, at.0 + PAYLOAD_OFFSET);
     }
 
     /// Mark a slot void without releasing what it held (moved out).
@@ -123,7 +128,7 @@ impl<M: Module> FnLower<'_, M> {
     pub(super) fn bool_words(&mut self, truth: ClValue) -> Words {
         let ty = self.builder.func.dfg.value_type(truth);
         let wide = if ty == types::I64 { truth } else { self.builder.ins().uextend(types::I64, truth) };
-        let shifted = self.builder.ins().ishl_imm_u(wide, 8);
+        let shifted = self.builder.ins().ishl_imm_u(wide, BOOL_SHIFT);
         let lo = self.builder.ins().bor_imm_u(shifted, TAG_BOOL);
         let hi = self.builder.ins().iconst(types::I64, 0);
         Words { lo, hi, tag: Some(TAG_BOOL) }
@@ -131,7 +136,7 @@ impl<M: Module> FnLower<'_, M> {
 
     /// The Bool in the words of a Bool value, as an `i32` 0 or 1.
     pub(super) fn bool_of(&mut self, w: Words) -> ClValue {
-        let shifted = self.builder.ins().ushr_imm_u(w.lo, 8);
+        let shifted = self.builder.ins().ushr_imm_u(w.lo, BOOL_SHIFT);
         let byte = self.builder.ins().band_imm_u(shifted, 0xff);
         self.builder.ins().ireduce(types::I32, byte)
     }
@@ -266,14 +271,14 @@ impl<M: Module> FnLower<'_, M> {
     /// way, since a borrow may have left a copy of them in it.
     fn drop_reference(&mut self, w: Words, at: At, scratch: bool) {
         let flags = MemFlagsData::trusted();
-        let count = self.builder.ins().load(types::I64, flags, w.hi, 0);
+        let count = self.builder.ins().load(types::I64, flags, w.hi, STRONG_OFFSET);
         let last = self.builder.ins().icmp_imm_u(IntCC::Equal, count, 1);
         let (free, shared, done) =
             (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
         self.builder.ins().brif(last, free, &[], shared, &[]);
         self.builder.switch_to_block(shared);
         let fewer = self.builder.ins().iadd_imm_s(count, -1);
-        self.builder.ins().store(flags, fewer, w.hi, 0);
+        self.builder.ins().store(flags, fewer, w.hi, STRONG_OFFSET);
         if scratch {
             self.store_void(at);
         }
@@ -291,9 +296,9 @@ impl<M: Module> FnLower<'_, M> {
     /// Count one more reference to the box or string `w` holds.
     pub(super) fn count_reference(&mut self, w: Words) {
         let flags = MemFlagsData::trusted();
-        let count = self.builder.ins().load(types::I64, flags, w.hi, 0);
+        let count = self.builder.ins().load(types::I64, flags, w.hi, STRONG_OFFSET);
         let more = self.builder.ins().iadd_imm_s(count, 1);
-        self.builder.ins().store(flags, more, w.hi, 0);
+        self.builder.ins().store(flags, more, w.hi, STRONG_OFFSET);
     }
 
     /// Emit `then` when `condition` (an integer) is non-zero.

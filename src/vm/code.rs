@@ -3,11 +3,9 @@
 use crate::mir::{self, BinaryOp, Const, Inst, Module, Terminator, UnaryOp};
 use nyash_runtime::boxes::hot::Hot;
 use nyash_runtime::class::{intern, ClassId, Sym};
-use nyash_runtime::object::FieldCache;
+use nyash_runtime::object::{FieldCache, NO_CLASS};
 use std::cell::Cell;
 
-/// An inline cache that has seen no box yet.
-pub const NO_CLASS: ClassId = ClassId::MAX;
 use nyash_runtime::ops::{Arith, Cmp};
 use nyash_runtime::{Loc, Value};
 

@@ -21,7 +21,7 @@ use nyash_runtime::boxes::hot::try_call;
 use nyash_runtime::dispatch::{dispatch, Dispatch};
 use nyash_runtime::error::{catch_value, caught_exception, with_caught, Exception, RtResult};
 use nyash_runtime::object::{
-    await_value, get_field, instance_class, instance_of, new_obj, set_field, set_inner, Instance, Obj,
+    await_value, class_of, get_field, instance_class, instance_of, new_obj, set_field, set_inner, Instance, Obj,
 };
 use nyash_runtime::ops;
 use nyash_runtime::{hooks, program, Value};
@@ -312,9 +312,7 @@ impl Vm {
                         });
                         fr.set(*dst, tri!(result, loc));
                     }
-                    Op::BoxCall { dst, recv, args, loc, cache, .. }
-                        if instance_class(fr.get(*recv)) == Some(cache.get().0) =>
-                    {
+                    Op::BoxCall { dst, recv, args, loc, cache, .. } if class_of(fr.get(*recv)) == cache.get().0 => {
                         let me = fr.take(*recv);
                         let result = self.enter(cache.get().1, |frame| {
                             frame[0] = me;

@@ -1,0 +1,185 @@
+//! Reference-counted heap boxes with a header the runtime owns.
+//!
+//! Every heap value (a string or a box) is one allocation that starts with a [`Header`]:
+//! the strong count at offset 0 and the class id at offset 8, so compiled code counts
+//! references and reads a receiver's class with one load each, at offsets this module
+//! exports ([`STRONG_OFFSET`], [`CLASS_OFFSET`]) and checks in its tests. Programs are
+//! single-threaded, so the counts are plain cells.
+//!
+//! Weak references (weak fields) follow std's `Rc`: the strong references together hold
+//! one weak count, so the allocation outlives the body's drop (which may release the last
+//! weak reference to itself) and is freed when the last weak count goes.
+
+use std::alloc::{dealloc, Layout};
+use std::cell::Cell;
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+
+/// The first words of every heap value.
+#[repr(C)]
+pub struct Header {
+    strong: Cell<usize>,
+    class: u32,
+    weak: Cell<u32>,
+}
+
+/// Where compiled code finds the strong count and the class id, from the address a
+/// value's payload holds.
+pub const STRONG_OFFSET: i32 = 0;
+pub const CLASS_OFFSET: i32 = 8;
+
+#[repr(C)]
+struct HeapBox<T> {
+    header: Header,
+    body: T,
+}
+
+/// A counted reference to a heap `T`; the value word's payload is this pointer.
+#[repr(transparent)]
+pub struct Ref<T> {
+    ptr: NonNull<HeapBox<T>>,
+    owns: PhantomData<HeapBox<T>>,
+}
+
+/// A weak reference: it keeps the allocation, not the body.
+pub struct WeakRef<T> {
+    ptr: NonNull<HeapBox<T>>,
+}
+
+impl<T> Ref<T> {
+    pub fn new(class: u32, body: T) -> Ref<T> {
+        let header = Header { strong: Cell::new(1), class, weak: Cell::new(1) };
+        let ptr = NonNull::from(Box::leak(Box::new(HeapBox { header, body })));
+        Ref { ptr, owns: PhantomData }
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: a `Ref` keeps its allocation alive.
+        unsafe { &self.ptr.as_ref().header }
+    }
+
+    pub fn class(&self) -> u32 {
+        self.header().class
+    }
+
+    pub fn ptr_eq(a: &Ref<T>, b: &Ref<T>) -> bool {
+        a.ptr == b.ptr
+    }
+
+    /// The address, for identity (map keys).
+    pub fn addr(&self) -> usize {
+        self.ptr.as_ptr() as usize
+    }
+
+    pub fn strong_count(&self) -> usize {
+        self.header().strong.get()
+    }
+
+    pub fn downgrade(this: &Ref<T>) -> WeakRef<T> {
+        let weak = &this.header().weak;
+        weak.set(weak.get() + 1);
+        WeakRef { ptr: this.ptr }
+    }
+}
+
+impl<T> std::ops::Deref for Ref<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the body lives while a strong reference does.
+        unsafe { &self.ptr.as_ref().body }
+    }
+}
+
+impl<T> Clone for Ref<T> {
+    fn clone(&self) -> Ref<T> {
+        let strong = &self.header().strong;
+        strong.set(strong.get() + 1);
+        Ref { ptr: self.ptr, owns: PhantomData }
+    }
+}
+
+impl<T> Drop for Ref<T> {
+    fn drop(&mut self) {
+        let strong = &self.header().strong;
+        strong.set(strong.get() - 1);
+        if strong.get() == 0 {
+            // SAFETY: this was the last strong reference: nobody reaches the body any more
+            // (weak references see a zero count), and the allocation stays until the
+            // strong references' weak count goes below.
+            unsafe {
+                std::ptr::drop_in_place(&mut (*self.ptr.as_ptr()).body);
+                release_weak(self.ptr);
+            }
+        }
+    }
+}
+
+/// Give up one weak count; the last one frees the allocation.
+///
+/// # Safety
+/// `ptr` must be a live allocation on which the caller holds a weak count.
+unsafe fn release_weak<T>(ptr: NonNull<HeapBox<T>>) {
+    let weak = &ptr.as_ref().header.weak;
+    weak.set(weak.get() - 1);
+    if weak.get() == 0 {
+        dealloc(ptr.as_ptr() as *mut u8, Layout::new::<HeapBox<T>>());
+    }
+}
+
+impl<T> WeakRef<T> {
+    /// The box, if a strong reference still holds it.
+    pub fn upgrade(&self) -> Option<Ref<T>> {
+        // SAFETY: a weak reference keeps the allocation (and so the header) alive.
+        let strong = unsafe { &self.ptr.as_ref().header.strong };
+        if strong.get() == 0 {
+            return None;
+        }
+        strong.set(strong.get() + 1);
+        Some(Ref { ptr: self.ptr, owns: PhantomData })
+    }
+}
+
+impl<T> Drop for WeakRef<T> {
+    fn drop(&mut self) {
+        // SAFETY: this weak reference holds a weak count.
+        unsafe { release_weak(self.ptr) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::rc::Rc;
+
+    #[test]
+    fn header_offsets_are_what_compiled_code_reads() {
+        let r = Ref::new(77, 5u64);
+        let base = r.ptr.as_ptr() as *const u8;
+        unsafe {
+            assert_eq!(*(base.add(STRONG_OFFSET as usize) as *const usize), 1);
+            assert_eq!(*(base.add(CLASS_OFFSET as usize) as *const u32), 77);
+        }
+        let copy = r.clone();
+        assert_eq!(unsafe { *(base as *const usize) }, 2);
+        drop(copy);
+        assert_eq!(r.strong_count(), 1);
+    }
+
+    #[test]
+    fn weak_references_outlive_the_body_and_free_the_allocation() {
+        let dropped = Rc::new(Cell::new(0));
+        struct Body(Rc<Cell<i32>>);
+        impl Drop for Body {
+            fn drop(&mut self) {
+                self.0.set(self.0.get() + 1);
+            }
+        }
+        let r = Ref::new(0, Body(dropped.clone()));
+        let w = Ref::downgrade(&r);
+        assert!(w.upgrade().is_some());
+        drop(r);
+        assert_eq!(dropped.get(), 1);
+        assert!(w.upgrade().is_none());
+        drop(w);
+    }
+}
