@@ -238,7 +238,7 @@ pub unsafe extern "C" fn nyrt_new_builtin(
 
 #[no_mangle]
 pub unsafe extern "C" fn nyrt_alloc(class: u32, dst: *mut Value) {
-    *dst = new_obj(Obj::Instance(Instance::new(class)));
+    *dst = new_obj(Obj::Instance(Instance::of_class(class)));
 }
 
 #[no_mangle]

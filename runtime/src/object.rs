@@ -8,6 +8,9 @@ use crate::rc::{Ref, WeakRef};
 use crate::value::Value;
 use std::cell::{Cell, RefCell};
 
+/// `repr(C, u8)`: the variants' contents start at a defined offset, so compiled code can
+/// find an instance's fields (see [`FIELDS_OFFSET`]).
+#[repr(C, u8)]
 pub enum Obj {
     Array(RefCell<Vec<Value>>),
     Map(RefCell<NyMap>),
@@ -73,16 +76,20 @@ impl Obj {
         .to_string()
     }
 
-    /// Bytes this box accounts for in DebugBox's memory report: a fixed, backend-independent
-    /// estimate (its header plus its slots), never the allocator's view.
+    /// Bytes this box accounts for in DebugBox's memory report: a fixed model, the same
+    /// on every backend and target and whatever the Rust layout of `Obj`: a header of
+    /// [`ACCOUNTED_HEADER_BYTES`] plus one value slot per field. Never the allocator's view.
     pub fn accounted_size(&self) -> usize {
-        std::mem::size_of::<Obj>()
+        ACCOUNTED_HEADER_BYTES
             + match self {
-                Obj::Instance(i) => i.slots.borrow().len() * std::mem::size_of::<Value>(),
+                Obj::Instance(i) => i.fields.len() * crate::value::SLOT_BYTES as usize,
                 _ => 0,
             }
     }
 }
+
+/// What every box accounts for before its fields (see `Obj::accounted_size`).
+pub const ACCOUNTED_HEADER_BYTES: usize = 32;
 
 pub fn new_obj(o: Obj) -> Value {
     heap::on_alloc(o.accounted_size());
@@ -102,27 +109,78 @@ pub struct ErrorBox {
     pub is_runtime: bool,
 }
 
-/// A field slot. Weak fields hold a weak reference, which reads as null once the target
-/// is gone.
-pub enum Slot {
-    Strong(Value),
-    Weak(WeakRef<Obj>),
+/// An instance's declared fields, in layout order: a fixed array of values that compiled
+/// code reads and writes in place. A weak field's slot holds its value unless that is a
+/// box, which the instance's weak list holds instead (its slot stays void).
+///
+/// The runtime never keeps a reference into the array: it copies a value out, or swaps
+/// one in and releases the old one afterwards, so user code run by that release (a
+/// `fini`) may touch the instance freely.
+#[repr(C)]
+pub struct Fields {
+    ptr: std::ptr::NonNull<Value>,
+    len: usize,
 }
 
-impl Slot {
-    pub fn get(&self) -> Value {
-        match self {
-            Slot::Strong(v) => v.clone(),
-            Slot::Weak(w) => w.upgrade().map_or(Value::Null, Value::Obj),
-        }
+impl Fields {
+    fn new(len: usize) -> Fields {
+        Fields::from_vec(vec![Value::Void; len])
+    }
+
+    fn from_vec(values: Vec<Value>) -> Fields {
+        let len = values.len();
+        let ptr = Box::into_raw(values.into_boxed_slice()) as *mut Value;
+        // SAFETY: a boxed slice's pointer is never null (dangling when empty).
+        Fields { ptr: unsafe { std::ptr::NonNull::new_unchecked(ptr) }, len }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn slot(&self, i: u32) -> *mut Value {
+        assert!((i as usize) < self.len, "field slot {i} of {}", self.len);
+        // SAFETY: in bounds, checked above.
+        unsafe { self.ptr.as_ptr().add(i as usize) }
+    }
+
+    pub fn get(&self, i: u32) -> Value {
+        // SAFETY: a live slot; the clone is taken before anything else can run.
+        unsafe { (*self.slot(i)).clone() }
+    }
+
+    /// Store `value` in slot `i` and return what it held (for the caller to release).
+    pub fn replace(&self, i: u32, value: Value) -> Value {
+        // SAFETY: a live slot, and no reference into the array is held anywhere.
+        unsafe { std::ptr::replace(self.slot(i), value) }
+    }
+
+    /// Move the values out, leaving no fields.
+    fn take(&mut self) -> Fields {
+        std::mem::replace(self, Fields::from_vec(Vec::new()))
     }
 }
 
-/// An instance of a user box.
+impl Drop for Fields {
+    fn drop(&mut self) {
+        // SAFETY: `ptr` and `len` came from a boxed slice that nothing else owns; its
+        // values are released in slot order.
+        unsafe { drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len))) }
+    }
+}
+
+/// An instance of a user box. `repr(C)` with the fields first: compiled code finds the
+/// field array's pointer at [`FIELDS_OFFSET`] from the box's address.
+#[repr(C)]
 pub struct Instance {
+    pub fields: Fields,
     pub class: ClassId,
-    /// One slot per field of the class layout, in layout order.
-    pub slots: RefCell<Vec<Slot>>,
+    /// The boxes weak fields refer to, by slot.
+    weak: RefCell<Vec<(u32, WeakRef<Obj>)>>,
     /// Fields added at run time by assigning a name outside the layout.
     pub extra: RefCell<Vec<(u32, Value)>>,
     /// The inner value of a box that delegates to a builtin box (`from StringBox`).
@@ -130,28 +188,65 @@ pub struct Instance {
     pub finalized: Cell<bool>,
 }
 
+/// Where compiled code finds an instance's field array pointer, from the address a box
+/// value's payload holds: the header, then `Obj`'s tag word, then `Instance::fields`.
+/// A test checks it.
+pub const FIELDS_OFFSET: i32 = 24;
+
 impl Instance {
-    pub fn new(class: ClassId) -> Instance {
-        let slots = class::with(class, |c| c.fields.iter().map(|_| Slot::Strong(Value::Void)).collect());
+    /// An instance of `class`, which has `fields` declared fields, all void.
+    pub fn new(class: ClassId, fields: usize) -> Instance {
         Instance {
+            fields: Fields::new(fields),
             class,
-            slots: RefCell::new(slots),
+            weak: RefCell::new(Vec::new()),
             extra: RefCell::new(Vec::new()),
             inner: RefCell::new(Value::Void),
             finalized: Cell::new(false),
         }
     }
 
+    /// An instance of `class`, sized by its registered layout.
+    pub fn of_class(class: ClassId) -> Instance {
+        Instance::new(class, class::with(class, |c| c.fields.len()))
+    }
+
     /// Move everything out into a fresh instance (used to run `fini` on a box whose
     /// last reference just went away).
     fn take(&mut self) -> Instance {
         Instance {
+            fields: self.fields.take(),
             class: self.class,
-            slots: RefCell::new(std::mem::take(self.slots.get_mut())),
+            weak: RefCell::new(std::mem::take(self.weak.get_mut())),
             extra: RefCell::new(std::mem::take(self.extra.get_mut())),
             inner: RefCell::new(std::mem::take(self.inner.get_mut())),
             finalized: Cell::new(true),
         }
+    }
+
+    /// The value of a weak field: its box while one is alive, null once it is gone.
+    fn get_weak(&self, slot: u32) -> Value {
+        let held = self.weak.borrow().iter().find(|(s, _)| *s == slot).map(|(_, w)| w.upgrade());
+        match held {
+            Some(target) => target.map_or(Value::Null, Value::Obj),
+            None => self.fields.get(slot),
+        }
+    }
+
+    /// Assign a weak field; what it held is released after every borrow ends.
+    fn set_weak(&self, slot: u32, value: Value) {
+        let mut weak = self.weak.borrow_mut();
+        let old_ref = weak.iter().position(|(s, _)| *s == slot).map(|i| weak.swap_remove(i));
+        let stored = match &value {
+            Value::Obj(target) => {
+                weak.push((slot, Ref::downgrade(target)));
+                Value::Void
+            }
+            _ => value.clone(),
+        };
+        drop(weak);
+        let old = self.fields.replace(slot, stored);
+        drop((old_ref, old, value));
     }
 }
 
@@ -185,13 +280,6 @@ pub fn finalise_now(me: &Value) -> Result<Value, Exception> {
     match class::with(inst.class, |c| c.fini) {
         Some(fini) => crate::hooks::call(fini, vec![me.clone()]),
         None => Ok(Value::Void),
-    }
-}
-
-pub fn weak_slot(v: &Value) -> Slot {
-    match v {
-        Value::Obj(o) => Slot::Weak(Ref::downgrade(o)),
-        _ => Slot::Strong(v.clone()),
     }
 }
 
@@ -236,21 +324,19 @@ fn instance_of_value<'v>(v: &'v Value, field: u32) -> RtResult<&'v Instance> {
 }
 
 /// The inline cache of one field access site: the class last seen there and the slot its
-/// field has in that class's layout. A site only caches an access it was allowed (private
-/// fields are checked once per class), so a hit reads or writes the slot directly, with
-/// no registry lookup.
+/// field has in that class's layout. A site caches only an access it was allowed (private
+/// fields are checked once per class) to a strong field, so a hit reads or writes the
+/// slot in place with no registry lookup: compiled code does that inline.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct FieldCache {
     pub class: ClassId,
     pub slot: u32,
-    /// The field is weak (a write stores a weak reference to a box).
-    pub weak: bool,
 }
 
 impl FieldCache {
     /// A cache that has seen no class.
-    pub const EMPTY: FieldCache = FieldCache { class: NO_CLASS, slot: 0, weak: false };
+    pub const EMPTY: FieldCache = FieldCache { class: NO_CLASS, slot: 0 };
 }
 
 impl Default for FieldCache {
@@ -259,9 +345,16 @@ impl Default for FieldCache {
     }
 }
 
+/// Where a declared field is: its slot, and whether it is weak.
+#[derive(Clone, Copy)]
+struct Place {
+    slot: u32,
+    weak: bool,
+}
+
 /// Where `field` is in `inst`'s layout (`None`: not a declared field), checking that the
 /// access may touch it.
-fn layout_slot(inst: &Instance, field: Sym, via_me: bool) -> RtResult<Option<FieldCache>> {
+fn layout_place(inst: &Instance, field: Sym, via_me: bool) -> RtResult<Option<Place>> {
     let Some((slot, info)) = class::with(inst.class, |c| c.field_index.get(&field).map(|&i| (i, c.fields[i as usize])))
     else {
         return Ok(None);
@@ -273,19 +366,19 @@ fn layout_slot(inst: &Instance, field: Sym, via_me: bool) -> RtResult<Option<Fie
             class::name(inst.class)
         )));
     }
-    Ok(Some(FieldCache { class: inst.class, slot, weak: info.weak }))
+    Ok(Some(Place { slot, weak: info.weak }))
 }
 
 /// Where the declared `field` is for this access: from the site's cache when the class is
-/// the one it saw, else from the layout (and the cache learns it).
-fn cached_slot(inst: &Instance, field: Sym, via_me: bool, cache: &Cell<FieldCache>) -> RtResult<Option<FieldCache>> {
+/// the one it saw, else from the layout (and the cache learns a strong field's slot).
+fn cached_place(inst: &Instance, field: Sym, via_me: bool, cache: &Cell<FieldCache>) -> RtResult<Option<Place>> {
     let seen = cache.get();
     if seen.class == inst.class {
-        return Ok(Some(seen));
+        return Ok(Some(Place { slot: seen.slot, weak: false }));
     }
-    let found = layout_slot(inst, field, via_me)?;
-    if let Some(found) = found {
-        cache.set(found);
+    let found = layout_place(inst, field, via_me)?;
+    if let Some(Place { slot, weak: false }) = found {
+        cache.set(FieldCache { class: inst.class, slot });
     }
     Ok(found)
 }
@@ -293,8 +386,10 @@ fn cached_slot(inst: &Instance, field: Sym, via_me: bool, cache: &Cell<FieldCach
 /// `obj.field` (`via_me`: written `me.field`), through the site's cache.
 pub fn get_field(obj: &Value, field: Sym, via_me: bool, cache: &Cell<FieldCache>) -> RtResult {
     let inst = instance_of_value(obj, field)?;
-    if let Some(at) = cached_slot(inst, field, via_me, cache)? {
-        return Ok(inst.slots.borrow()[at.slot as usize].get());
+    match cached_place(inst, field, via_me, cache)? {
+        Some(Place { slot, weak: true }) => return Ok(inst.get_weak(slot)),
+        Some(Place { slot, weak: false }) => return Ok(inst.fields.get(slot)),
+        None => {}
     }
     if let Some((_, v)) = inst.extra.borrow().iter().find(|(name, _)| *name == field) {
         return Ok(v.clone());
@@ -306,11 +401,17 @@ pub fn get_field(obj: &Value, field: Sym, via_me: bool, cache: &Cell<FieldCache>
 /// store, with no borrow held (its `fini` may touch the object).
 pub fn set_field(obj: &Value, field: Sym, value: Value, via_me: bool, cache: &Cell<FieldCache>) -> RtResult<()> {
     let inst = instance_of_value(obj, field)?;
-    if let Some(at) = cached_slot(inst, field, via_me, cache)? {
-        let new = if at.weak { weak_slot(&value) } else { Slot::Strong(value) };
-        let old = std::mem::replace(&mut inst.slots.borrow_mut()[at.slot as usize], new);
-        drop(old);
-        return Ok(());
+    match cached_place(inst, field, via_me, cache)? {
+        Some(Place { slot, weak: true }) => {
+            inst.set_weak(slot, value);
+            return Ok(());
+        }
+        Some(Place { slot, weak: false }) => {
+            let old = inst.fields.replace(slot, value);
+            drop(old);
+            return Ok(());
+        }
+        None => {}
     }
     let mut extra = inst.extra.borrow_mut();
     let old = match extra.iter_mut().find(|(name, _)| *name == field) {
@@ -343,5 +444,24 @@ pub fn await_value(v: &Value) -> RtResult {
             _ => Ok(v.clone()),
         },
         _ => Ok(v.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Compiled code reads an instance's field array at `FIELDS_OFFSET` from its address.
+    #[test]
+    fn fields_pointer_is_where_compiled_code_reads_it() {
+        let v = new_obj(Obj::Instance(Instance::new(0, 3)));
+        let Value::Obj(o) = &v else { unreachable!() };
+        let Obj::Instance(inst) = &**o else { unreachable!() };
+        inst.fields.replace(2, Value::Int(42));
+        let words: [usize; 2] = unsafe { std::mem::transmute_copy(&v) };
+        let fields = unsafe { *((words[1] + FIELDS_OFFSET as usize) as *const *const Value) };
+        assert!(matches!(unsafe { &*fields.add(2) }, Value::Int(42)));
+        // Class 0 is not registered here: no `fini` to look up.
+        inst.finalized.set(true);
     }
 }

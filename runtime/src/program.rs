@@ -67,7 +67,7 @@ pub fn singleton(class: ClassId, loc: Loc) -> RtResult {
     if let Some(v) = STATE.with(|s| s.borrow().singletons[class as usize].clone()) {
         return Ok(v);
     }
-    let me = new_obj(Obj::Instance(Instance::new(class)));
+    let me = new_obj(Obj::Instance(Instance::of_class(class)));
     let init = STATE.with(|s| {
         let mut s = s.borrow_mut();
         s.singletons[class as usize] = Some(me.clone());

@@ -29,7 +29,7 @@ use cranelift_module::{DataDescription, DataId, FuncId, Module};
 use nyash_runtime::abi::{pack_loc, CallCache, NOT_HOT, NO_CLASS};
 use nyash_runtime::boxes::hot::Hot;
 use nyash_runtime::class::intern;
-use nyash_runtime::object::{FieldCache, NOT_A_BOX};
+use nyash_runtime::object::{FieldCache, FIELDS_OFFSET, NOT_A_BOX};
 use nyash_runtime::ops::{Arith, Cmp};
 use nyash_runtime::program::MAX_DEPTH;
 use nyash_runtime::rc::CLASS_OFFSET;
@@ -48,6 +48,9 @@ const TAG_OBJ: i64 = tag::OBJ as i64;
 /// Tags at or above this hold a reference (strings and boxes).
 const FIRST_HEAP_TAG: i64 = tag::FIRST_HEAP as i64;
 const SLOT: i32 = SLOT_BYTES;
+/// Where a field site's cache keeps its class and slot.
+const FIELD_CLASS_OFFSET: i32 = std::mem::offset_of!(FieldCache, class) as i32;
+const FIELD_SLOT_OFFSET: i32 = std::mem::offset_of!(FieldCache, slot) as i32;
 /// Where a call site's cache keeps the code of the class it saw.
 const CODE_OFFSET: i32 = std::mem::offset_of!(CallCache, code) as i32;
 
@@ -337,7 +340,7 @@ impl<'a, M: Module> FnLower<'a, M> {
     }
 
     /// Where runtime calls and compiled callees write their result.
-    fn at_result(&self) -> At {
+    pub(super) fn at_result(&self) -> At {
         At((self.f.regs as i32 + self.max_args) * SLOT)
     }
 
@@ -506,23 +509,8 @@ impl<'a, M: Module> FnLower<'a, M> {
             }
             // The VM lets these instructions' operands go before their results are stored
             // (and before an error is handled): so do we.
-            Inst::GetField { dst, obj, field, via_me, loc } => {
-                let (o, f, m) = (self.operand(*obj), self.i32(intern(field)), self.i32(*via_me as u32));
-                let (out, l, cache) = (self.result_slot(), self.loc(loc), self.field_cache());
-                let status = self.call_rt(rt.get_field, &[o, f, m, out, l, cache]);
-                self.release_temp(*obj);
-                self.check(status);
-                self.define_result(*dst);
-            }
-            Inst::SetField { obj, field, src, via_me, loc } => {
-                let (o, f, s) = (self.operand(*obj), self.i32(intern(field)), self.operand(*src));
-                let (m, l, cache) = (self.i32(*via_me as u32), self.loc(loc), self.field_cache());
-                let status = self.call_rt(rt.set_field, &[o, f, s, m, l, cache]);
-                // The VM moves the value into the field (a weak field drops it there), then
-                // lets the object go.
-                self.release_temps(&[*src, *obj]);
-                self.check(status);
-            }
+            Inst::GetField { dst, obj, field, via_me, loc } => self.get_field(*dst, *obj, field, *via_me, loc),
+            Inst::SetField { obj, field, src, via_me, loc } => self.set_field(*obj, field, *src, *via_me, loc),
             Inst::GetGlobal { dst, global } => {
                 let (g, out) = (self.i32(*global), self.result_slot());
                 self.call_rt(rt.get_global, &[g, out]);
@@ -567,6 +555,98 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.define_result(*dst);
             }
         }
+    }
+
+    /// A field site's inline path: when `obj` is a box whose class is the one the site's
+    /// cache holds (only ever a strong field that the access may touch), the builder is
+    /// left in the hit block and the address of the field's value returned; the miss block
+    /// takes everything else to the runtime, which fills the cache.
+    fn field_hit(&mut self, obj: Reg, cache: ClValue) -> Option<(ClValue, Block)> {
+        let w = self.words(obj);
+        if matches!(w.tag, Some(t) if t != TAG_OBJ) {
+            return None;
+        }
+        let flags = MemFlagsData::trusted();
+        let (check, hit, miss) =
+            (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
+        self.builder.set_cold_block(miss);
+        let is_box = self.has_tag(w, TAG_OBJ);
+        self.builder.ins().brif(is_box, check, &[], miss, &[]);
+        self.builder.switch_to_block(check);
+        let class = self.builder.ins().load(types::I32, flags, w.hi, CLASS_OFFSET);
+        let cached = self.builder.ins().load(types::I32, flags, cache, FIELD_CLASS_OFFSET);
+        let same = self.builder.ins().icmp(IntCC::Equal, class, cached);
+        self.builder.ins().brif(same, hit, &[], miss, &[]);
+        self.builder.switch_to_block(hit);
+        let slot = self.builder.ins().load(types::I32, flags, cache, FIELD_SLOT_OFFSET);
+        let slot = self.builder.ins().uextend(self.ptr, slot);
+        let offset = self.builder.ins().imul_imm_s(slot, SLOT as i64);
+        let fields = self.builder.ins().load(self.ptr, flags, w.hi, FIELDS_OFFSET);
+        Some((self.builder.ins().iadd(fields, offset), miss))
+    }
+
+    /// `dst = obj.field`: inline on a cache hit (the value copied out of the field array),
+    /// else `nyrt_get_field`. Either way the object goes before the result is stored, as
+    /// in the VM.
+    fn get_field(&mut self, dst: Reg, obj: Reg, field: &str, via_me: bool, loc: &Loc) {
+        let cache = self.field_cache();
+        let done = self.builder.create_block();
+        self.builder.append_block_param(done, types::I64);
+        self.builder.append_block_param(done, types::I64);
+        let live = self.live.clone();
+        if let Some((addr, miss)) = self.field_hit(obj, cache) {
+            let flags = MemFlagsData::trusted();
+            let lo = self.builder.ins().load(types::I64, flags, addr, 0);
+            let hi = self.builder.ins().load(types::I64, flags, addr, PAYLOAD_OFFSET);
+            let value = Words { lo, hi, tag: None };
+            let is_heap = self.is_heap(value);
+            self.when(is_heap, |this| this.count_reference(value));
+            self.release_temp(obj);
+            self.builder.ins().jump(done, &[lo.into(), hi.into()]);
+            self.live = live;
+            self.builder.switch_to_block(miss);
+        }
+        let (o, f, m) = (self.operand(obj), self.i32(intern(field)), self.i32(via_me as u32));
+        let (out, l) = (self.result_slot(), self.loc(loc));
+        let status = self.call_rt(self.cg.rt.get_field, &[o, f, m, out, l, cache]);
+        self.release_temp(obj);
+        self.check(status);
+        let w = self.take_result();
+        self.builder.ins().jump(done, &[w.lo.into(), w.hi.into()]);
+        self.builder.switch_to_block(done);
+        let params = self.builder.block_params(done);
+        let w = Words { lo: params[0], hi: params[1], tag: None };
+        self.define(dst, w);
+    }
+
+    /// `obj.field = src`: inline on a cache hit (the value stored in place, then the old
+    /// one released), else `nyrt_set_field`. The object goes last, as in the VM.
+    fn set_field(&mut self, obj: Reg, field: &str, src: Reg, via_me: bool, loc: &Loc) {
+        let cache = self.field_cache();
+        let done = self.builder.create_block();
+        let live = self.live.clone();
+        if let Some((addr, miss)) = self.field_hit(obj, cache) {
+            let flags = MemFlagsData::trusted();
+            let new = if self.is_temp(src) { self.move_out(src) } else { self.clone_words(src) };
+            let old_lo = self.builder.ins().load(types::I64, flags, addr, 0);
+            let old_hi = self.builder.ins().load(types::I64, flags, addr, PAYLOAD_OFFSET);
+            self.builder.ins().store(flags, new.lo, addr, 0);
+            self.builder.ins().store(flags, new.hi, addr, PAYLOAD_OFFSET);
+            self.release_scratch(Words { lo: old_lo, hi: old_hi, tag: None });
+            self.release_temp(obj);
+            self.builder.ins().jump(done, &[]);
+            self.live = live;
+            self.builder.switch_to_block(miss);
+        }
+        let (o, f, s) = (self.operand(obj), self.i32(intern(field)), self.operand(src));
+        let (m, l) = (self.i32(via_me as u32), self.loc(loc));
+        let status = self.call_rt(self.cg.rt.set_field, &[o, f, s, m, l, cache]);
+        // The VM moves the value into the field (a weak field drops it there), then lets
+        // the object go.
+        self.release_temps(&[src, obj]);
+        self.check(status);
+        self.builder.ins().jump(done, &[]);
+        self.builder.switch_to_block(done);
     }
 
     /// `dst =` the value a runtime call or compiled callee wrote to `out`.

@@ -256,6 +256,13 @@ impl<M: Module> FnLower<'_, M> {
         }
     }
 
+    /// Release the value `w`, which nothing else owns (a field's old value): through the
+    /// result slot as scratch when it is a last reference.
+    pub(super) fn release_scratch(&mut self, w: Words) {
+        let is_heap = self.is_heap(w);
+        self.when(is_heap, |this| this.drop_reference(w, this.at_result(), true));
+    }
+
     /// Release the value in a slot if it holds a reference. The slot's bits are dead
     /// afterwards.
     pub(super) fn release_if_heap(&mut self, at: At) {

@@ -427,7 +427,7 @@ impl Vm {
                 drop(argv);
                 fr.set(*dst, made.map_err(|e| e.at(*loc))?);
             }
-            Op::Alloc { dst, class } => fr.set(*dst, new_obj(Obj::Instance(Instance::new(*class)))),
+            Op::Alloc { dst, class } => fr.set(*dst, new_obj(Obj::Instance(Instance::of_class(*class)))),
             Op::SetInner { obj, src } => {
                 let value = fr.take(*src);
                 set_inner(&fr.take(*obj), value);
