@@ -4,6 +4,7 @@
 //! same functions. See `value.rs` for the value word every backend shares.
 
 pub mod abi;
+pub mod array;
 pub mod boxes;
 pub mod class;
 pub mod dispatch;

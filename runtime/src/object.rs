@@ -1,5 +1,6 @@
 //! Heap boxes: every value that is not a number, bool, null, void or string.
 
+use crate::array::Items;
 use crate::class::{self, ClassId, Sym};
 use crate::error::{Exception, RtResult};
 use crate::heap;
@@ -12,7 +13,7 @@ use std::cell::{Cell, RefCell};
 /// find an instance's fields (see [`FIELDS_OFFSET`]).
 #[repr(C, u8)]
 pub enum Obj {
-    Array(RefCell<Vec<Value>>),
+    Array(Items),
     Map(RefCell<NyMap>),
     Instance(Instance),
     Error(ErrorBox),
@@ -34,6 +35,7 @@ pub enum Obj {
 /// Class ids of builtin boxes and strings: above every user box's, below the caches'
 /// "no class" markers. A user instance's class id is its box's.
 pub const BUILTIN_CLASS: ClassId = 0xFFFF_0000;
+pub const ARRAY_CLASS: ClassId = BUILTIN_CLASS;
 pub const STRING_CLASS: ClassId = BUILTIN_CLASS + 0xFF;
 
 impl Obj {
@@ -463,5 +465,18 @@ mod tests {
         assert!(matches!(unsafe { &*fields.add(2) }, Value::Int(42)));
         // Class 0 is not registered here: no `fini` to look up.
         inst.finalized.set(true);
+    }
+
+    /// Compiled code reads an array's element pointer and length at fixed offsets.
+    #[test]
+    fn array_parts_are_where_compiled_code_reads_them() {
+        use crate::array::{ITEMS_LEN_OFFSET, ITEMS_PTR_OFFSET};
+        let v = crate::boxes::new_array(vec![Value::Int(5), Value::Int(6), Value::Int(7)]);
+        assert_eq!(class_of(&v), ARRAY_CLASS);
+        let words: [usize; 2] = unsafe { std::mem::transmute_copy(&v) };
+        let ptr = unsafe { *((words[1] + ITEMS_PTR_OFFSET as usize) as *const *const Value) };
+        let len = unsafe { *((words[1] + ITEMS_LEN_OFFSET as usize) as *const usize) };
+        assert_eq!(len, 3);
+        assert!(matches!(unsafe { &*ptr.add(1) }, Value::Int(6)));
     }
 }

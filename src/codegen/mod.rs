@@ -27,9 +27,10 @@ use cranelift_codegen::ir::{ExternalName, GlobalValueData, InstructionData, Opco
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataDescription, DataId, FuncId, Module};
 use nyash_runtime::abi::{pack_loc, CallCache, NOT_HOT, NO_CLASS};
+use nyash_runtime::array::{ITEMS_LEN_OFFSET, ITEMS_PTR_OFFSET};
 use nyash_runtime::boxes::hot::Hot;
 use nyash_runtime::class::intern;
-use nyash_runtime::object::{FieldCache, FIELDS_OFFSET, NOT_A_BOX};
+use nyash_runtime::object::{FieldCache, ARRAY_CLASS, FIELDS_OFFSET, NOT_A_BOX};
 use nyash_runtime::ops::{Arith, Cmp};
 use nyash_runtime::program::MAX_DEPTH;
 use nyash_runtime::rc::CLASS_OFFSET;
@@ -655,17 +656,115 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.define(dst, w);
     }
 
-    /// A method call through the call site's inline cache: when the receiver's class is
-    /// the one cached, its compiled method is called directly; otherwise `nyrt_boxcall`
-    /// dispatches (and refills the cache).
+    /// A method call: ArrayBox's hot methods inline where they apply (`array_inline`),
+    /// everything else through the runtime (`dispatched_call`).
     fn box_call(&mut self, dst: Reg, recv: Reg, method: &str, args: &[Reg], loc: &Loc) {
+        let hot = Hot::of(method, args.len());
+        let finish = self.builder.create_block();
+        self.builder.append_block_param(finish, types::I64);
+        self.builder.append_block_param(finish, types::I64);
+        let live = self.live.clone();
+        if let Some(miss) = hot.and_then(|hot| self.array_inline(hot, recv, args, finish)) {
+            self.live = live;
+            self.builder.switch_to_block(miss);
+        }
+        self.dispatched_call(hot, recv, method, args, loc);
+        let w = self.take_result();
+        self.builder.ins().jump(finish, &[w.lo.into(), w.hi.into()]);
+        self.builder.switch_to_block(finish);
+        let params = self.builder.block_params(finish);
+        let w = Words { lo: params[0], hi: params[1], tag: None };
+        self.define(dst, w);
+    }
+
+    /// ArrayBox `get(i)`, `set(i, v)` and `length()` inline, on an array and an Integer
+    /// index in range: the element read or written in place, then the operands released
+    /// as the VM's hot path does; the result goes to `finish`. Returns the block where
+    /// every other case goes (`None` when none can be inline).
+    fn array_inline(&mut self, hot: Hot, recv: Reg, args: &[Reg], finish: Block) -> Option<Block> {
+        let w = self.words(recv);
+        let index = match hot {
+            Hot::Get | Hot::Set => Some(self.words(args[0])),
+            Hot::Length => None,
+            Hot::Push | Hot::Has => return None,
+        };
+        if matches!(w.tag, Some(t) if t != TAG_OBJ) || matches!(index, Some(Words { tag: Some(t), .. }) if t != TAG_INT)
+        {
+            return None;
+        }
+        let flags = MemFlagsData::trusted();
+        let (check, hit, miss) =
+            (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
+        self.builder.set_cold_block(miss);
+        let kinds = match index {
+            Some(i) => self.all_tagged(&[i], TAG_INT),
+            None => TagTest::Always,
+        };
+        let is_box = self.has_tag(w, TAG_OBJ);
+        let kinds_ok = match kinds {
+            TagTest::Dynamic(t) => self.builder.ins().band(is_box, t),
+            _ => is_box,
+        };
+        self.builder.ins().brif(kinds_ok, check, &[], miss, &[]);
+        self.builder.switch_to_block(check);
+        // Every box's allocation reaches past the length word, so it is read before the
+        // class is known to be an array's, and both tests take one branch.
+        let class = self.builder.ins().load(types::I32, flags, w.hi, CLASS_OFFSET);
+        let is_array = self.builder.ins().icmp_imm_u(IntCC::Equal, class, ARRAY_CLASS as i64);
+        let len = self.builder.ins().load(types::I64, flags, w.hi, ITEMS_LEN_OFFSET);
+        let applies = match index {
+            Some(i) => {
+                let in_range = self.builder.ins().icmp(IntCC::UnsignedLessThan, i.hi, len);
+                self.builder.ins().band(is_array, in_range)
+            }
+            None => is_array,
+        };
+        self.builder.ins().brif(applies, hit, &[], miss, &[]);
+        self.builder.switch_to_block(hit);
+        let element = |this: &mut Self, i: Words| {
+            let items = this.builder.ins().load(this.ptr, flags, w.hi, ITEMS_PTR_OFFSET);
+            let offset = this.builder.ins().imul_imm_s(i.hi, SLOT as i64);
+            this.builder.ins().iadd(items, offset)
+        };
+        let result = match (hot, index) {
+            (Hot::Get, Some(i)) => {
+                let addr = element(self, i);
+                let lo = self.builder.ins().load(types::I64, flags, addr, 0);
+                let hi = self.builder.ins().load(types::I64, flags, addr, PAYLOAD_OFFSET);
+                let value = Words { lo, hi, tag: None };
+                let is_heap = self.is_heap(value);
+                self.when(is_heap, |this| this.count_reference(value));
+                value
+            }
+            (Hot::Set, Some(i)) => {
+                let addr = element(self, i);
+                let new = if self.is_temp(args[1]) { self.move_out(args[1]) } else { self.clone_words(args[1]) };
+                let old_lo = self.builder.ins().load(types::I64, flags, addr, 0);
+                let old_hi = self.builder.ins().load(types::I64, flags, addr, PAYLOAD_OFFSET);
+                self.builder.ins().store(flags, new.lo, addr, 0);
+                self.builder.ins().store(flags, new.hi, addr, PAYLOAD_OFFSET);
+                self.release_scratch(Words { lo: old_lo, hi: old_hi, tag: None });
+                self.unboxed(TAG_VOID, 0)
+            }
+            _ => Words { lo: self.builder.ins().iconst(types::I64, TAG_INT), hi: len, tag: Some(TAG_INT) },
+        };
+        self.release_temp(recv);
+        self.release_temps(args);
+        self.builder.ins().jump(finish, &[result.lo.into(), result.hi.into()]);
+        Some(miss)
+    }
+
+    /// A method call through the runtime, leaving its result in the result slot: a hot
+    /// builtin method first (`nyrt_hot`), then the call site's inline cache of user
+    /// methods, then `nyrt_boxcall`.
+    fn dispatched_call(&mut self, hot: Option<Hot>, recv: Reg, method: &str, args: &[Reg], loc: &Loc) {
         let with_recv: Vec<Reg> = std::iter::once(recv).chain(args.iter().copied()).collect();
         let argv = self.pass_args(&with_recv);
         let out = self.result_slot();
         let done = self.builder.create_block();
         self.builder.append_block_param(done, types::I32);
         let (n, l) = (self.i32(with_recv.len() as u32), self.loc(loc));
-        if let Some(hot) = Hot::of(method, args.len()) {
+        if let Some(hot) = hot {
             // A builtin box's hot method first; any other receiver dispatches.
             let code = self.i32(hot.code());
             let status = self.call_rt(self.cg.rt.hot, &[code, argv, n, out, l]);
@@ -695,7 +794,6 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.builder.switch_to_block(done);
         let status = self.builder.block_params(done)[0];
         self.check(status);
-        self.define_result(dst);
     }
 
     /// A call of user function `func`: straight to its machine code when there is some,

@@ -6,13 +6,12 @@ use crate::error::{err, RtResult};
 use crate::object::{new_obj, Obj};
 use crate::ops::{display, equals, sort_order};
 use crate::value::Value;
-use std::cell::RefCell;
 
-pub type Items = RefCell<Vec<Value>>;
+pub use crate::array::Items;
 type C<'a> = Call<'a, Items>;
 
 pub fn new_array(items: Vec<Value>) -> Value {
-    new_obj(Obj::Array(RefCell::new(items)))
+    new_obj(Obj::Array(Items::new(items)))
 }
 
 fn index_error<T>(i: i64, len: usize) -> RtResult<T> {
