@@ -80,6 +80,12 @@ impl Cmp {
         self.holds(Some(a.cmp(&b)))
     }
 
+    /// The operator on two numbers as Floats (IEEE: NaN is unordered, so only `!=` holds).
+    #[inline]
+    pub fn on_floats(self, a: f64, b: f64) -> bool {
+        self.holds(a.partial_cmp(&b))
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             Cmp::Eq => "==",
@@ -220,16 +226,8 @@ pub fn arith(op: Arith, a: &Value, b: &Value) -> RtResult {
             return Ok(Value::str(s.as_str().repeat(*n as usize)));
         }
     }
-    if matches!(a, Value::Float(_)) || matches!(b, Value::Float(_)) {
-        if let (Some(x), Some(y)) = (as_number(a), as_number(b)) {
-            return Ok(Value::Float(match op {
-                Arith::Add => x + y,
-                Arith::Sub => x - y,
-                Arith::Mul => x * y,
-                Arith::Div => x / y,
-                Arith::Mod => x % y,
-            }));
-        }
+    if let Some((x, y)) = float_operands(a, b) {
+        return Ok(Value::Float(float_op(op, x, y)));
     }
     if matches!(op, Arith::Add | Arith::Sub | Arith::Mul) {
         if let (Some(x), Some(y)) = (as_int_like(a), as_int_like(b)) {
@@ -242,7 +240,13 @@ pub fn arith(op: Arith, a: &Value, b: &Value) -> RtResult {
 /// Integer op Integer: the one definition every backend's inline path follows.
 #[inline]
 pub fn int_arith(op: Arith, x: i64, y: i64) -> RtResult {
-    Ok(Value::Int(match op {
+    int_op(op, x, y).map(Value::Int)
+}
+
+/// Integer op Integer, as the number.
+#[inline]
+pub fn int_op(op: Arith, x: i64, y: i64) -> RtResult<i64> {
+    Ok(match op {
         Arith::Add => x.wrapping_add(y),
         Arith::Sub => x.wrapping_sub(y),
         Arith::Mul => x.wrapping_mul(y),
@@ -250,7 +254,32 @@ pub fn int_arith(op: Arith, x: i64, y: i64) -> RtResult {
         Arith::Div => x.wrapping_div(y),
         Arith::Mod if y == 0 => return err("Modulo by zero"),
         Arith::Mod => x.wrapping_rem(y),
-    }))
+    })
+}
+
+/// A Float result (either operand a Float, the other a number): IEEE arithmetic, no
+/// error.
+#[inline]
+pub fn float_op(op: Arith, x: f64, y: f64) -> f64 {
+    match op {
+        Arith::Add => x + y,
+        Arith::Sub => x - y,
+        Arith::Mul => x * y,
+        Arith::Div => x / y,
+        Arith::Mod => x % y,
+    }
+}
+
+/// The two operands as Floats when the result of an arithmetic operator or comparison
+/// on them is a Float one: either is a Float and the other a number.
+#[inline]
+pub fn float_operands(a: &Value, b: &Value) -> Option<(f64, f64)> {
+    match (a, b) {
+        (Value::Float(x), Value::Float(y)) => Some((*x, *y)),
+        (Value::Float(x), Value::Int(y)) => Some((*x, *y as f64)),
+        (Value::Int(x), Value::Float(y)) => Some((*x as f64, *y)),
+        _ => None,
+    }
 }
 
 pub fn negate(v: &Value) -> RtResult {

@@ -24,6 +24,7 @@ use nyash_runtime::object::{
     await_value, class_of, get_field, instance_class, instance_of, new_obj, set_field, set_inner, Instance, Obj,
 };
 use nyash_runtime::ops;
+use nyash_runtime::value::{tag, BOOL_OFFSET};
 use nyash_runtime::{hooks, program, Value};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
@@ -267,27 +268,53 @@ impl Vm {
                         let v = fr.take(*src);
                         fr.set(*dst, v)
                     }
-                    Op::Arith { dst, op, lhs, rhs, loc } => {
-                        let v = match (fr.get(*lhs), fr.get(*rhs)) {
-                            (Value::Int(a), Value::Int(b)) => tri!(ops::int_arith(*op, *a, *b), loc),
-                            (a, b) => {
+                    Op::Arith { dst, op, lhs, rhs, loc } => match (fr.get(*lhs), fr.get(*rhs)) {
+                        (Value::Int(a), Value::Int(b)) => {
+                            let n = tri!(ops::int_op(*op, *a, *b), loc);
+                            fr.set_number(*dst, tag::INT, n as u64);
+                        }
+                        (a, b) => match ops::float_operands(a, b) {
+                            Some((x, y)) => fr.set_number(*dst, tag::FLOAT, ops::float_op(*op, x, y).to_bits()),
+                            None => {
                                 let v = tri!(ops::arith(*op, a, b), loc);
                                 fr.release(&[*lhs, *rhs]);
-                                v
+                                fr.set(*dst, v);
                             }
-                        };
-                        fr.set(*dst, v);
-                    }
+                        },
+                    },
                     Op::CmpBranch { op, lhs, rhs, then_to, else_to, loc } => {
-                        let taken = match (fr.get(*lhs), fr.get(*rhs)) {
-                            (Value::Int(a), Value::Int(b)) => op.on_ints(*a, *b),
-                            (a, b) => {
+                        let (a, b) = (fr.get(*lhs), fr.get(*rhs));
+                        let taken = match (a, b, ops::float_operands(a, b)) {
+                            (Value::Int(a), Value::Int(b), _) => op.on_ints(*a, *b),
+                            (_, _, Some((x, y))) => op.on_floats(x, y),
+                            (a, b, None) => {
                                 let v = tri!(ops::compare(*op, a, b), loc);
                                 fr.release(&[*lhs, *rhs]);
                                 v.truthy()
                             }
                         };
                         pc = if taken { *then_to } else { *else_to } as usize;
+                    }
+                    Op::Cmp { dst, op, lhs, rhs, loc } => {
+                        let (a, b) = (fr.get(*lhs), fr.get(*rhs));
+                        let truth = match (a, b, ops::float_operands(a, b)) {
+                            (Value::Int(a), Value::Int(b), _) => op.on_ints(*a, *b),
+                            (_, _, Some((x, y))) => op.on_floats(x, y),
+                            (a, b, None) => {
+                                let v = tri!(ops::compare(*op, a, b), loc);
+                                fr.release(&[*lhs, *rhs]);
+                                v.truthy()
+                            }
+                        };
+                        fr.set_bool(*dst, truth);
+                    }
+                    Op::Not { dst, src } => {
+                        let truth = fr.take(*src).truthy();
+                        fr.set_bool(*dst, !truth);
+                    }
+                    Op::Truthy { dst, src } => {
+                        let truth = fr.take(*src).truthy();
+                        fr.set_bool(*dst, truth);
                     }
                     Op::Branch { cond, then_to, else_to } => {
                         pc = if fr.take(*cond).truthy() { *then_to } else { *else_to } as usize;
@@ -368,27 +395,8 @@ impl Vm {
     #[inline(never)]
     fn step_cold(&self, op: &Op, fr: &mut Frame, caught: &mut Option<Exception>) -> RtResult<()> {
         match op {
-            Op::Cmp { dst, op, lhs, rhs, loc } => {
-                let v = match (fr.get(*lhs), fr.get(*rhs)) {
-                    (Value::Int(a), Value::Int(b)) => Value::Bool(op.on_ints(*a, *b)),
-                    (a, b) => {
-                        let v = ops::compare(*op, a, b).map_err(|e| e.at(*loc))?;
-                        fr.release(&[*lhs, *rhs]);
-                        v
-                    }
-                };
-                fr.set(*dst, v);
-            }
             Op::Neg { dst, src, loc } => {
                 let v = ops::negate(fr.get(*src)).map_err(|e| e.at(*loc))?;
-                fr.set(*dst, v)
-            }
-            Op::Not { dst, src } => {
-                let v = Value::Bool(!fr.take(*src).truthy());
-                fr.set(*dst, v)
-            }
-            Op::Truthy { dst, src } => {
-                let v = Value::Bool(fr.take(*src).truthy());
                 fr.set(*dst, v)
             }
             Op::BoxCall { dst, recv, method, args, loc, cache, .. } => {
@@ -482,6 +490,9 @@ impl Vm {
             Op::Const { .. }
             | Op::Move { .. }
             | Op::Arith { .. }
+            | Op::Cmp { .. }
+            | Op::Not { .. }
+            | Op::Truthy { .. }
             | Op::Call { .. }
             | Op::CmpBranch { .. }
             | Op::Branch { .. }
@@ -541,6 +552,34 @@ impl Frame<'_> {
     #[inline(always)]
     fn set(&mut self, dst: u32, value: Value) {
         Value::replace_in(self.reg_mut(dst), value);
+    }
+
+    /// Write an Integer or a Float as two whole words: a value built byte by byte on the
+    /// stack and copied in costs a store-forwarding stall on every arithmetic op.
+    #[inline(always)]
+    fn set_number(&mut self, dst: u32, tag: u8, payload: u64) {
+        self.set_words(dst, tag as u64, payload);
+    }
+
+    /// Write a Bool as two whole words (the Bool is byte 1 of the first).
+    #[inline(always)]
+    fn set_bool(&mut self, dst: u32, truth: bool) {
+        self.set_words(dst, tag::BOOL as u64 | (truth as u64) << (BOOL_OFFSET * 8), 0);
+    }
+
+    #[inline(always)]
+    fn set_words(&mut self, dst: u32, first: u64, payload: u64) {
+        let slot = self.reg_mut(dst);
+        if slot.is_heap() {
+            *slot = Value::Void;
+        }
+        // SAFETY: callers pass the words of a valid unboxed value (the tag in byte 0, the
+        // rest of the first word its Bool or padding), and the old value was released above.
+        unsafe {
+            let words = slot as *mut Value as *mut u64;
+            words.write(first);
+            words.add(1).write(payload);
+        }
     }
 
     /// Read an operand as an owned value: moved out if this is the temporary's last use.
