@@ -237,8 +237,8 @@ pub unsafe extern "C" fn nyrt_new_builtin(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn nyrt_alloc(class: u32, dst: *mut Value) {
-    *dst = new_obj(Obj::Instance(Instance::of_class(class)));
+pub unsafe extern "C" fn nyrt_alloc(class: u32, fields: u32, dst: *mut Value) {
+    *dst = new_obj(Obj::Instance(Instance::new(class, fields as usize)));
 }
 
 #[no_mangle]

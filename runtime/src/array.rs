@@ -20,10 +20,12 @@ pub struct Items {
     borrows: Cell<isize>,
 }
 
-/// Where compiled code finds an array's element pointer and length, from the address a
+/// Where compiled code finds an array's element pointer, length and capacity (it appends
+/// in place while the length is below the capacity), from the address a
 /// box value's payload holds (the header, then `Obj`'s tag word). A test checks them.
 pub const ITEMS_PTR_OFFSET: i32 = 24;
 pub const ITEMS_LEN_OFFSET: i32 = 32;
+pub const ITEMS_CAP_OFFSET: i32 = 40;
 
 impl Items {
     pub fn new(values: Vec<Value>) -> Items {

@@ -21,4 +21,10 @@ pub mod rc;
 pub mod value;
 
 pub use error::{Exception, Loc, RtResult};
+
+/// Every box, string and array buffer is a heap allocation, and programs make and free
+/// millions of them: mimalloc's thread-local free lists make that several times cheaper
+/// than the system allocator, in the VM, the JIT and native executables alike.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub use value::Value;

@@ -126,7 +126,14 @@ pub struct Fields {
 
 impl Fields {
     fn new(len: usize) -> Fields {
-        Fields::from_vec(vec![Value::Void; len])
+        let mut voids = Vec::with_capacity(len);
+        // SAFETY: an all-zero value word is void (`value.rs` tests it); the capacity is
+        // `len`.
+        unsafe {
+            std::ptr::write_bytes(voids.as_mut_ptr(), 0, len);
+            voids.set_len(len);
+        }
+        Fields::from_vec(voids)
     }
 
     fn from_vec(values: Vec<Value>) -> Fields {
@@ -470,13 +477,16 @@ mod tests {
     /// Compiled code reads an array's element pointer and length at fixed offsets.
     #[test]
     fn array_parts_are_where_compiled_code_reads_them() {
-        use crate::array::{ITEMS_LEN_OFFSET, ITEMS_PTR_OFFSET};
-        let v = crate::boxes::new_array(vec![Value::Int(5), Value::Int(6), Value::Int(7)]);
+        use crate::array::{ITEMS_CAP_OFFSET, ITEMS_LEN_OFFSET, ITEMS_PTR_OFFSET};
+        let mut elements = Vec::with_capacity(9);
+        elements.extend([Value::Int(5), Value::Int(6), Value::Int(7)]);
+        let v = crate::boxes::new_array(elements);
         assert_eq!(class_of(&v), ARRAY_CLASS);
         let words: [usize; 2] = unsafe { std::mem::transmute_copy(&v) };
         let ptr = unsafe { *((words[1] + ITEMS_PTR_OFFSET as usize) as *const *const Value) };
         let len = unsafe { *((words[1] + ITEMS_LEN_OFFSET as usize) as *const usize) };
-        assert_eq!(len, 3);
+        let cap = unsafe { *((words[1] + ITEMS_CAP_OFFSET as usize) as *const usize) };
+        assert_eq!((len, cap), (3, 9));
         assert!(matches!(unsafe { &*ptr.add(1) }, Value::Int(6)));
     }
 }

@@ -27,7 +27,7 @@ use cranelift_codegen::ir::{ExternalName, GlobalValueData, InstructionData, Opco
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataDescription, DataId, FuncId, Module};
 use nyash_runtime::abi::{pack_loc, CallCache, NOT_HOT, NO_CLASS};
-use nyash_runtime::array::{ITEMS_LEN_OFFSET, ITEMS_PTR_OFFSET};
+use nyash_runtime::array::{ITEMS_CAP_OFFSET, ITEMS_LEN_OFFSET, ITEMS_PTR_OFFSET};
 use nyash_runtime::boxes::hot::Hot;
 use nyash_runtime::class::intern;
 use nyash_runtime::object::{FieldCache, ARRAY_CLASS, FIELDS_OFFSET, NOT_A_BOX};
@@ -101,14 +101,24 @@ pub enum Callees {
 pub struct CodeGen {
     rt: RuntimeFns,
     callees: Callees,
+    /// Declared fields of each box, by class id.
+    field_counts: Vec<u32>,
     strings: FxHashMap<String, DataId>,
     builder_context: FunctionBuilderContext,
 }
 
 impl CodeGen {
-    pub fn new<M: Module>(module: &mut M, callees: Callees) -> Result<CodeGen, String> {
+    /// `boxes`: the program's boxes, whose field counts size the instances it allocates.
+    pub fn new<M: Module>(module: &mut M, callees: Callees, boxes: &[mir::BoxDef]) -> Result<CodeGen, String> {
         let rt = RuntimeFns::declare(module).map_err(|e| e.to_string())?;
-        Ok(CodeGen { rt, callees, strings: FxHashMap::default(), builder_context: FunctionBuilderContext::new() })
+        let field_counts = boxes.iter().map(|b| b.fields.len() as u32).collect();
+        Ok(CodeGen {
+            rt,
+            callees,
+            field_counts,
+            strings: FxHashMap::default(),
+            builder_context: FunctionBuilderContext::new(),
+        })
     }
 
     /// Lower `f`, entered at `entry`, into the body of the already declared `id`, and
@@ -499,8 +509,9 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.define_result(*dst);
             }
             Inst::Alloc { dst, class } => {
-                let (c, out) = (self.i32(*class), self.result_slot());
-                self.call_rt(rt.alloc, &[c, out]);
+                let fields = self.cg.field_counts[*class as usize];
+                let (c, n, out) = (self.i32(*class), self.i32(fields), self.result_slot());
+                self.call_rt(rt.alloc, &[c, n, out]);
                 self.define_result(*dst);
             }
             Inst::SetInner { obj, src } => {
@@ -677,16 +688,17 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.define(dst, w);
     }
 
-    /// ArrayBox `get(i)`, `set(i, v)` and `length()` inline, on an array and an Integer
-    /// index in range: the element read or written in place, then the operands released
-    /// as the VM's hot path does; the result goes to `finish`. Returns the block where
+    /// ArrayBox `get(i)`, `set(i, v)`, `length()` and `push(v)` inline, on an array and an
+    /// Integer index in range (a push: with room below the capacity): the element read or
+    /// written in place, then the operands released as the VM's hot path does; the result
+    /// goes to `finish`. Returns the block where
     /// every other case goes (`None` when none can be inline).
     fn array_inline(&mut self, hot: Hot, recv: Reg, args: &[Reg], finish: Block) -> Option<Block> {
         let w = self.words(recv);
         let index = match hot {
             Hot::Get | Hot::Set => Some(self.words(args[0])),
-            Hot::Length => None,
-            Hot::Push | Hot::Has => return None,
+            Hot::Length | Hot::Push => None,
+            Hot::Has => return None,
         };
         if matches!(w.tag, Some(t) if t != TAG_OBJ) || matches!(index, Some(Words { tag: Some(t), .. }) if t != TAG_INT)
         {
@@ -712,23 +724,29 @@ impl<'a, M: Module> FnLower<'a, M> {
         let class = self.builder.ins().load(types::I32, flags, w.hi, CLASS_OFFSET);
         let is_array = self.builder.ins().icmp_imm_u(IntCC::Equal, class, ARRAY_CLASS as i64);
         let len = self.builder.ins().load(types::I64, flags, w.hi, ITEMS_LEN_OFFSET);
-        let applies = match index {
-            Some(i) => {
-                let in_range = self.builder.ins().icmp(IntCC::UnsignedLessThan, i.hi, len);
-                self.builder.ins().band(is_array, in_range)
+        // The index is in range; a push needs room below the capacity.
+        let bound = match (hot, index) {
+            (_, Some(i)) => Some((i.hi, len)),
+            (Hot::Push, None) => Some((len, self.builder.ins().load(types::I64, flags, w.hi, ITEMS_CAP_OFFSET))),
+            _ => None,
+        };
+        let applies = match bound {
+            Some((below, limit)) => {
+                let fits = self.builder.ins().icmp(IntCC::UnsignedLessThan, below, limit);
+                self.builder.ins().band(is_array, fits)
             }
             None => is_array,
         };
         self.builder.ins().brif(applies, hit, &[], miss, &[]);
         self.builder.switch_to_block(hit);
-        let element = |this: &mut Self, i: Words| {
+        let element = |this: &mut Self, i: ClValue| {
             let items = this.builder.ins().load(this.ptr, flags, w.hi, ITEMS_PTR_OFFSET);
-            let offset = this.builder.ins().imul_imm_s(i.hi, SLOT as i64);
+            let offset = this.builder.ins().imul_imm_s(i, SLOT as i64);
             this.builder.ins().iadd(items, offset)
         };
         let result = match (hot, index) {
             (Hot::Get, Some(i)) => {
-                let addr = element(self, i);
+                let addr = element(self, i.hi);
                 let lo = self.builder.ins().load(types::I64, flags, addr, 0);
                 let hi = self.builder.ins().load(types::I64, flags, addr, PAYLOAD_OFFSET);
                 let value = Words { lo, hi, tag: None };
@@ -736,8 +754,17 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.when(is_heap, |this| this.count_reference(value));
                 value
             }
+            (Hot::Push, _) => {
+                let addr = element(self, len);
+                let new = if self.is_temp(args[0]) { self.move_out(args[0]) } else { self.clone_words(args[0]) };
+                self.builder.ins().store(flags, new.lo, addr, 0);
+                self.builder.ins().store(flags, new.hi, addr, PAYLOAD_OFFSET);
+                let longer = self.builder.ins().iadd_imm_s(len, 1);
+                self.builder.ins().store(flags, longer, w.hi, ITEMS_LEN_OFFSET);
+                self.unboxed(TAG_VOID, 0)
+            }
             (Hot::Set, Some(i)) => {
-                let addr = element(self, i);
+                let addr = element(self, i.hi);
                 let new = if self.is_temp(args[1]) { self.move_out(args[1]) } else { self.clone_words(args[1]) };
                 let old_lo = self.builder.ins().load(types::I64, flags, addr, 0);
                 let old_hi = self.builder.ins().load(types::I64, flags, addr, PAYLOAD_OFFSET);

@@ -71,7 +71,7 @@ runtime_fns! {
     hot = nyrt_hot: "ipipl" -> "i",
     locate = nyrt_locate: "l" -> "i",
     new_builtin = nyrt_new_builtin: "plpipl" -> "i",
-    alloc = nyrt_alloc: "ip" -> "",
+    alloc = nyrt_alloc: "iip" -> "",
     set_inner = nyrt_set_inner: "pp" -> "",
     get_field = nyrt_get_field: "piiplp" -> "i",
     set_field = nyrt_set_field: "pipilp" -> "i",

@@ -77,9 +77,11 @@ pub enum Op {
         args: Box<[R]>,
         loc: Loc,
     },
+    /// A fresh instance of `class`, which has `fields` declared fields.
     Alloc {
         dst: R,
         class: u32,
+        fields: u32,
     },
     SetInner {
         obj: R,
@@ -206,7 +208,8 @@ impl Code {
     /// any backend sees it.
     pub fn compile(module: &Module) -> Code {
         debug_assert_eq!(mir::verify::verify(module), Ok(()));
-        Code { functions: module.functions.iter().map(compile_function).collect() }
+        let field_counts: Vec<u32> = module.boxes.iter().map(|b| b.fields.len() as u32).collect();
+        Code { functions: module.functions.iter().map(|f| compile_function(f, &field_counts)).collect() }
     }
 }
 
@@ -221,7 +224,8 @@ fn constant(c: &Const) -> Value {
     }
 }
 
-fn compile_function(f: &mir::Function) -> VmFunction {
+/// `field_counts`: the declared fields of each box, by class id.
+fn compile_function(f: &mir::Function, field_counts: &[u32]) -> VmFunction {
     let temps = crate::mir::analysis::single_use_temporaries(f);
     // A constant read once becomes an operand of its reader: no op, no register write.
     let mut consts = Vec::new();
@@ -247,7 +251,7 @@ fn compile_function(f: &mir::Function) -> VmFunction {
         let insts = if fused.is_some() { &b.insts[..b.insts.len() - 1] } else { &b.insts[..] };
         for inst in insts {
             if !matches!(inst, Inst::Const { dst, .. } if folded[*dst as usize].is_some()) {
-                ops.push(compile_inst(inst, &u));
+                ops.push(compile_inst(inst, &u, field_counts));
             }
         }
         ops.push(match (&b.term, fused) {
@@ -283,7 +287,7 @@ fn compile_function(f: &mir::Function) -> VmFunction {
     VmFunction { params: f.params, regs: f.regs, ops, consts, handlers, block_starts: starts, temps }
 }
 
-fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32) -> Op {
+fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32, field_counts: &[u32]) -> Op {
     let args = |a: &[u32]| a.iter().map(|r| u(*r)).collect::<Box<[u32]>>();
     match inst {
         Inst::Const { dst, value } => Op::Const { dst: *dst, value: constant(value) },
@@ -305,7 +309,7 @@ fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32) -> Op {
         Inst::NewBuiltin { dst, name, args: a, loc } => {
             Op::NewBuiltin { dst: *dst, name: name.as_str().into(), args: args(a), loc: *loc }
         }
-        Inst::Alloc { dst, class } => Op::Alloc { dst: *dst, class: *class },
+        Inst::Alloc { dst, class } => Op::Alloc { dst: *dst, class: *class, fields: field_counts[*class as usize] },
         Inst::SetInner { obj, src } => Op::SetInner { obj: u(*obj), src: u(*src) },
         Inst::GetField { dst, obj, field, via_me, loc } => {
             let cache = Cell::default();

@@ -435,7 +435,9 @@ impl Vm {
                 drop(argv);
                 fr.set(*dst, made.map_err(|e| e.at(*loc))?);
             }
-            Op::Alloc { dst, class } => fr.set(*dst, new_obj(Obj::Instance(Instance::of_class(*class)))),
+            Op::Alloc { dst, class, fields } => {
+                fr.set(*dst, new_obj(Obj::Instance(Instance::new(*class, *fields as usize))))
+            }
             Op::SetInner { obj, src } => {
                 let value = fr.take(*src);
                 set_inner(&fr.take(*obj), value);
