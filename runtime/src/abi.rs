@@ -18,19 +18,13 @@ use crate::dispatch::{dispatch, Dispatch};
 use crate::error::{catch_value, caught_exception, with_caught, Exception, Loc, RtResult};
 use crate::object::{instance_of, new_obj, FieldCache, Instance, Obj};
 use crate::ops::{self, Arith, Cmp};
+pub use crate::pending::{keeping_pending, raise, take_pending, OK, RAISED};
 use crate::value::Value;
 use crate::{hooks, program};
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 
-pub const OK: u32 = 0;
-pub const RAISED: u32 = 1;
 /// `nyrt_hot`: the receiver is not a builtin box with that method; nothing was done.
 pub const NOT_HOT: u32 = 2;
-
-thread_local! {
-    /// The exception raised by the last failing call, until a handler or a caller takes it.
-    static PENDING: RefCell<Option<Exception>> = const { RefCell::new(None) };
-}
 
 /// `file << 40 | line << 20 | col`, the location argument of every call that can fail.
 pub const fn pack_loc(loc: Loc) -> u64 {
@@ -39,29 +33,6 @@ pub const fn pack_loc(loc: Loc) -> u64 {
 
 fn unpack_loc(bits: u64) -> Loc {
     Loc { file: (bits >> 40) as u32, line: ((bits >> 20) & 0xf_ffff) as u32, col: (bits & 0xf_ffff) as u32 }
-}
-
-/// Raise `e` for compiled code: park it and return the failure status.
-pub fn raise(e: Exception) -> u32 {
-    let old = PENDING.with(|p| p.replace(Some(e)));
-    drop(old);
-    RAISED
-}
-
-/// Run `f` with the pending exception set aside and put it back afterwards: a `fini` that
-/// runs while compiled code unwinds (its releases drop boxes) may raise and catch
-/// exceptions of its own without replacing the one on its way to a handler.
-pub fn keeping_pending<R>(f: impl FnOnce() -> R) -> R {
-    let saved = PENDING.with(|p| p.take());
-    let result = f();
-    let leftover = PENDING.with(|p| p.replace(saved));
-    drop(leftover);
-    result
-}
-
-/// Take the exception a compiled function reported with [`RAISED`].
-pub fn take_pending() -> Exception {
-    PENDING.with(|p| p.take()).unwrap_or_else(|| Exception::runtime("compiled code reported a missing exception"))
 }
 
 /// Store an outcome: the value into `dst`, or the exception (located at `loc`) as pending.

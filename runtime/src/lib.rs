@@ -16,6 +16,7 @@ pub mod io;
 pub mod map;
 pub mod object;
 pub mod ops;
+pub mod pending;
 pub mod program;
 pub mod rc;
 pub mod value;

@@ -1,6 +1,5 @@
 //! MapBox storage: insertion ordered, keyed by value.
 
-use crate::ops::equals;
 use crate::value::Value;
 use indexmap::IndexMap;
 
@@ -66,8 +65,11 @@ impl NyMap {
     pub fn entries(&self) -> Vec<(Value, Value)> {
         self.entries.values().cloned().collect()
     }
-    pub fn same_entries(&self, other: &NyMap) -> bool {
-        self.len() == other.len()
-            && self.entries.iter().all(|(key, (_, v))| other.entries.get(key).is_some_and(|(_, w)| equals(v, w)))
+    /// The value under the same key as `key` (of another map), without cloning.
+    pub fn value_like(&self, key: &Value) -> Option<&Value> {
+        self.entries.get(&key_of(key)).map(|(_, v)| v)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &(Value, Value)> {
+        self.entries.values()
     }
 }

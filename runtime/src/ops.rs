@@ -328,12 +328,17 @@ pub fn equals(a: &Value, b: &Value) -> bool {
                     let (p, q) = (p.borrow(), q.borrow());
                     p.len() == q.len() && p.iter().zip(q.iter()).all(|(u, v)| equals(u, v))
                 }
-                (Obj::Map(p), Obj::Map(q)) => p.borrow().same_entries(&q.borrow()),
+                (Obj::Map(p), Obj::Map(q)) => same_entries(&p.borrow(), &q.borrow()),
                 _ => false,
             }
         }
         _ => false,
     }
+}
+
+/// Maps are equal with the same keys holding equal values.
+fn same_entries(p: &crate::map::NyMap, q: &crate::map::NyMap) -> bool {
+    p.len() == q.len() && p.iter().all(|(k, v)| q.value_like(k).is_some_and(|w| equals(v, w)))
 }
 
 /// Ordering for `ArrayBox.sort()`: numbers by value before strings, strings
