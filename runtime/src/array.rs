@@ -47,6 +47,25 @@ impl Items {
         ManuallyDrop::new(Vec::from_raw_parts(self.ptr.get(), self.len.get(), self.cap.get()))
     }
 
+    pub fn len(&self) -> usize {
+        self.len.get()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len.get() == 0
+    }
+
+    /// Element `i` in place, for the executors' hot paths, as compiled code reaches it:
+    /// `None` out of range or while a borrow is active (never, in practice: see the
+    /// module comment). The pointer is good until the array next changes.
+    pub fn element(&self, i: i64) -> Option<*mut Value> {
+        if self.borrows.get() != 0 || i < 0 || i as usize >= self.len.get() {
+            return None;
+        }
+        // SAFETY: in bounds of the live buffer.
+        Some(unsafe { self.ptr.get().add(i as usize) })
+    }
+
     pub fn borrow(&self) -> ItemsRef<'_> {
         assert!(self.borrows.get() >= 0, "ArrayBox borrowed while it is being changed");
         self.borrows.set(self.borrows.get() + 1);

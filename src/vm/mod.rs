@@ -16,8 +16,9 @@ use crate::jit::{Jit, NativeFn};
 use crate::mir::Module;
 use code::{Code, Op, CONST, MOVE};
 use nyash_runtime::abi;
+use nyash_runtime::array::Items;
 use nyash_runtime::boxes::construct;
-use nyash_runtime::boxes::hot::try_call;
+use nyash_runtime::boxes::hot::{try_call, Hot};
 use nyash_runtime::dispatch::{dispatch, Dispatch};
 use nyash_runtime::error::{catch_value, caught_exception, with_caught, Exception, RtResult};
 use nyash_runtime::object::{
@@ -350,6 +351,9 @@ impl Vm {
                         fr.set(*dst, tri!(result, loc));
                     }
                     Op::BoxCall { dst, recv, args, loc, hot: Some(hot), .. } => {
+                        if fr.array_in_place(*hot, *recv, args, *dst) {
+                            continue;
+                        }
                         let outcome = {
                             let operands: SmallVec<[&Value; 2]> = args.iter().map(|a| fr.get(*a)).collect();
                             try_call(*hot, fr.get(*recv), &operands)
@@ -561,6 +565,49 @@ impl Frame<'_> {
     #[inline(always)]
     fn set_number(&mut self, dst: u32, tag: u8, payload: u64) {
         self.set_words(dst, tag as u64, payload);
+    }
+
+    /// ArrayBox `get(i)`, `set(i, v)` and `length()` on an array and an Integer index in
+    /// range, done in place with whole-word copies, as compiled code does them; `false`
+    /// (nothing done) for anything else. The operands go as in the hot path: the element
+    /// is read (or the old one released), then the receiver and the arguments.
+    #[inline(always)]
+    fn array_in_place(&mut self, hot: Hot, recv: u32, args: &[u32], dst: u32) -> bool {
+        let Value::Obj(o) = self.get(recv) else { return false };
+        let Obj::Array(items) = &**o else { return false };
+        // The receiver's register keeps the array alive until it is released below.
+        let items: *const Items = items;
+        let items = unsafe { &*items };
+        let index = |fr: &Self, r: u32| match fr.get(r) {
+            Value::Int(i) => items.element(*i),
+            _ => None,
+        };
+        match (hot, args) {
+            (Hot::Length, []) => {
+                let n = items.len();
+                self.release(&[recv]);
+                self.set_number(dst, tag::INT, n as u64);
+            }
+            (Hot::Get, [i]) => {
+                let Some(element) = index(self, *i) else { return false };
+                // SAFETY: a live element; the copy counts its reference before the array
+                // can go.
+                let copy = unsafe { (*element).clone() };
+                self.release(&[recv, *i]);
+                self.set(dst, copy);
+            }
+            (Hot::Set, [i, v]) => {
+                let Some(element) = index(self, *i) else { return false };
+                let new = self.take(*v);
+                // SAFETY: a live element, replaced before anything else runs.
+                let old = unsafe { std::ptr::replace(element, new) };
+                drop(old);
+                self.release(&[recv, *i]);
+                self.set_number(dst, tag::VOID, 0);
+            }
+            _ => return false,
+        }
+        true
     }
 
     /// Write a Bool as two whole words (the Bool is byte 1 of the first).
