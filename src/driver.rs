@@ -15,6 +15,8 @@ pub struct Loaded {
 
 /// Exit statuses (LANGUAGE.md section 9).
 pub const EXIT_COMPILE_ERROR: i32 = 1;
+/// The compiler cannot do what it was asked (a usage error, or no JIT on this machine).
+pub const EXIT_USAGE: i32 = 2;
 pub use nyash_runtime::error::EXIT_RUNTIME_ERROR;
 
 /// Compile a file to MIR, or report why not (already printed to stderr).
@@ -149,8 +151,20 @@ fn syntax_diagnostic(span: Span, found: Option<String>, label: Option<&'static s
 
 /// Run a compiled module on the VM, with the JIT tier if asked; the result is the exit
 /// status.
-pub fn run(module: Module, jit: Option<crate::vm::JitOptions>) -> i32 {
-    crate::vm::run(&module, jit)
+pub fn run(module: Module, jit: Option<crate::tier::JitOptions>) -> i32 {
+    let Some(options) = jit else {
+        return crate::vm::run(&module, None);
+    };
+    let tier = match crate::tier::Tier::new(&module, options) {
+        Ok(tier) => std::rc::Rc::new(tier),
+        Err(e) => {
+            eprintln!("error: the JIT is not available on this machine: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let status = crate::vm::run(&module, Some(tier.clone()));
+    tier.report();
+    status
 }
 
 /// The compiler and the programs it runs work on a thread whose stack fits the call

@@ -54,6 +54,12 @@ impl Jit {
         Ok(Jit { module, codegen, ids, code_table, started: Instant::now(), log: Vec::new() })
     }
 
+    /// The code table: each MIR function's machine code once compiled, null before (see
+    /// `Callees::Table`). It lives as long as the JIT.
+    pub fn code_table(&self) -> *const Option<NativeFn> {
+        self.code_table
+    }
+
     /// Compile MIR function `func` and return its machine code.
     pub fn compile(&mut self, mir: &MirModule, func: u32) -> Result<NativeFn, String> {
         let name = mir.functions[func as usize].name.clone();

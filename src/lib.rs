@@ -6,4 +6,5 @@ pub mod driver;
 pub mod jit;
 pub mod mir;
 pub mod syntax;
+pub mod tier;
 pub mod vm;

@@ -5,7 +5,7 @@ use nyashc::aot::{self, OptLevel, Target};
 use nyashc::codegen::Listing;
 use nyashc::driver;
 use nyashc::mir::Module;
-use nyashc::vm::JitOptions;
+use nyashc::tier::JitOptions;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

@@ -367,9 +367,9 @@ pub unsafe extern "C" fn nyrt_main(
             }
         };
         crate::image::load(&image);
-        for (func, code) in functions.into_iter().enumerate() {
-            hooks::set_native(func as FuncId, code);
-        }
+        // Every function is compiled: the table is the executable's own, viewed as
+        // nullable entries (an `Option` of a function pointer has its layout).
+        hooks::set_native_table(functions.as_ptr() as *const Option<hooks::NativeCode>, functions.len());
         hooks::install(std::rc::Rc::new(NativeProgram));
         let outcome = hooks::call(entry, Vec::new());
         let status = program::finish(outcome);

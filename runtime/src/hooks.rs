@@ -7,7 +7,7 @@
 
 use crate::class::FuncId;
 use crate::{Exception, Value};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 pub trait Invoker {
@@ -20,22 +20,26 @@ pub type NativeCode = unsafe extern "C" fn(*mut Value, *mut Value) -> u32;
 
 thread_local! {
     static INVOKER: RefCell<Option<Rc<dyn Invoker>>> = const { RefCell::new(None) };
-    /// Compiled functions, which compiled callers call directly (not through the invoker).
-    static NATIVE: RefCell<Vec<Option<NativeCode>>> = const { RefCell::new(Vec::new()) };
+    /// The running program's code table: each function's machine code, or null. It is
+    /// the JIT's (or an executable's function table), which compiled callers read too;
+    /// the runtime only reads it.
+    static NATIVE: Cell<(*const Option<NativeCode>, usize)> = const { Cell::new((std::ptr::null(), 0)) };
 }
 
-pub fn set_native(func: FuncId, code: NativeCode) {
-    NATIVE.with(|n| {
-        let mut n = n.borrow_mut();
-        if n.len() <= func as usize {
-            n.resize(func as usize + 1, None);
-        }
-        n[func as usize] = Some(code);
-    });
+/// Point the runtime at the code table of the program about to run (`len` functions). It
+/// must outlive the program (until [`uninstall`]).
+pub fn set_native_table(table: *const Option<NativeCode>, len: usize) {
+    NATIVE.with(|n| n.set((table, len)));
 }
 
 pub fn native(func: FuncId) -> Option<NativeCode> {
-    NATIVE.with(|n| n.borrow().get(func as usize).copied().flatten())
+    let (table, len) = NATIVE.with(|n| n.get());
+    if (func as usize) < len {
+        // SAFETY: in bounds of a table that outlives the program.
+        unsafe { *table.add(func as usize) }
+    } else {
+        None
+    }
 }
 
 pub fn install(invoker: Rc<dyn Invoker>) {
@@ -46,7 +50,7 @@ pub fn uninstall() {
     // Taken out first so that whatever the invoker owns is dropped with no borrow held.
     let old = INVOKER.with(|i| i.borrow_mut().take());
     drop(old);
-    NATIVE.with(|n| n.borrow_mut().clear());
+    set_native_table(std::ptr::null(), 0);
 }
 
 pub fn call(func: FuncId, args: Vec<Value>) -> Result<Value, Exception> {

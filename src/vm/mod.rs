@@ -12,7 +12,6 @@
 
 mod code;
 
-use crate::jit::{Jit, NativeFn};
 use crate::mir::Module;
 use code::{Code, Op, CONST, MOVE};
 use nyash_runtime::abi;
@@ -21,15 +20,15 @@ use nyash_runtime::boxes::construct;
 use nyash_runtime::boxes::hot::{try_call, Hot};
 use nyash_runtime::dispatch::{dispatch, Dispatch};
 use nyash_runtime::error::{catch_value, caught_exception, with_caught, Exception, RtResult};
+use nyash_runtime::hooks::NativeCode;
 use nyash_runtime::object::{
     await_value, class_of, get_field, instance_class, instance_of, new_obj, set_field, set_inner, Instance, Obj,
 };
 use nyash_runtime::ops;
 use nyash_runtime::value::{tag, BOOL_OFFSET};
 use nyash_runtime::{hooks, program, Value};
-use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 pub struct Vm {
@@ -37,107 +36,20 @@ pub struct Vm {
     /// Spare register frames of each function, already the right size and all void.
     frames: Vec<RefCell<Vec<Box<[Value]>>>>,
     /// The JIT tier, when the program runs with `--emit jit`.
-    tier: Option<Tier>,
+    tier: Option<Rc<dyn Tiering>>,
 }
 
-/// How a program uses the JIT.
-#[derive(Clone, Copy, Debug)]
-pub struct JitOptions {
-    /// Calls plus loop back-edges after which a function is compiled; 0 compiles every
-    /// function before the program starts.
-    pub threshold: u32,
-    /// Report what was compiled, when and how fast, on stderr at the end.
-    pub stats: bool,
-}
-
-/// Tiering: functions start in the VM and move to machine code once hot. VM and compiled
-/// frames call each other freely, since both call through `Vm::enter`. A VM activation
-/// still looping in a function that has been compiled moves to machine code at its next
-/// back-edge (on-stack replacement), so a hot loop in `main` is compiled too.
-struct Tier {
-    jit: RefCell<Jit>,
-    mir: Module,
-    native: Vec<Cell<Option<NativeFn>>>,
-    /// Calls and back-edges seen so far; `u32::MAX` once compiled (or failed to).
-    heat: Vec<Cell<u32>>,
-    /// Loop-header entries compiled so far, by function and MIR block; `None` if the
-    /// compilation failed.
-    resume: RefCell<FxHashMap<(u32, u32), Option<NativeFn>>>,
-    options: JitOptions,
-}
-
-impl Tier {
-    fn new(mir: &Module, options: JitOptions) -> Result<Tier, String> {
-        Ok(Tier {
-            jit: RefCell::new(Jit::new(mir)?),
-            mir: mir.clone(),
-            native: mir.functions.iter().map(|_| Cell::new(None)).collect(),
-            heat: mir.functions.iter().map(|_| Cell::new(0)).collect(),
-            resume: RefCell::new(FxHashMap::default()),
-            options,
-        })
-    }
-
-    /// Count a call or back-edge of `func`, compiling it once it passes the threshold.
-    fn heat_up(&self, func: u32) {
-        let heat = &self.heat[func as usize];
-        if heat.get() == u32::MAX {
-            return;
-        }
-        heat.set(heat.get() + 1);
-        if heat.get() > self.options.threshold {
-            self.compile(func);
-        }
-    }
-
-    fn compile(&self, func: u32) {
-        self.heat[func as usize].set(u32::MAX);
-        let compiled = self.jit.borrow_mut().compile(&self.mir, func);
-        if let Some(code) = self.stay_on_failure(func, compiled) {
-            self.native[func as usize].set(Some(code));
-            hooks::set_native(func, code);
-        }
-    }
-
-    /// Count a back-edge to MIR block `block` of `func`: once `func` is hot, the machine
-    /// code the running activation should move to. Only that loop-header entry is compiled
-    /// here; the function's call entry waits for the next call (which its heat now
-    /// compiles), so a `main` that is entered once is compiled once.
-    fn back_edge(&self, func: u32, block: u32) -> Option<NativeFn> {
-        let heat = &self.heat[func as usize];
-        if heat.get() <= self.options.threshold {
-            heat.set(heat.get() + 1);
-            return None;
-        }
-        *self.resume.borrow_mut().entry((func, block)).or_insert_with(|| {
-            let compiled = self.jit.borrow_mut().compile_resume(&self.mir, func, block);
-            self.stay_on_failure(func, compiled)
-        })
-    }
-
-    /// A function the JIT cannot compile is a compiler bug, but the program need not
-    /// suffer for it: it keeps running that function in the VM.
-    fn stay_on_failure(&self, func: u32, compiled: Result<NativeFn, String>) -> Option<NativeFn> {
-        compiled
-            .map_err(|e| {
-                eprintln!(
-                    "error: internal compiler error: the JIT could not compile {}, which stays in the VM: {e}",
-                    self.mir.functions[func as usize].name
-                )
-            })
-            .ok()
-    }
-
-    fn report(&self) {
-        for c in &self.jit.borrow().log {
-            eprintln!(
-                "jit: compiled {} at {:.3} ms in {:.3} ms",
-                c.name,
-                c.at.as_secs_f64() * 1e3,
-                c.took.as_secs_f64() * 1e3
-            );
-        }
-    }
+/// How the VM reaches a code generator, knowing nothing of it (as Luau's VM reaches its
+/// native code): one machine-code slot per function and two events. `tier::Tier` is the
+/// one implementation, the JIT.
+pub trait Tiering {
+    /// The machine code of `func`'s call entry, once there is some.
+    fn native(&self, func: u32) -> Option<NativeCode>;
+    /// `func` is being called in the VM (it may become hot and be compiled).
+    fn on_call(&self, func: u32);
+    /// A running activation of `func` jumps back to MIR block `block`: the machine code
+    /// it should move to there, if any (on-stack replacement, see `codegen::Entry::Resume`).
+    fn on_back_edge(&self, func: u32, block: u32) -> Option<NativeCode>;
 }
 
 struct Invoker(Rc<Vm>);
@@ -148,19 +60,10 @@ impl hooks::Invoker for Invoker {
     }
 }
 
-/// Run a module's entry function to completion; the result is the exit status.
-pub fn run(module: &Module, jit: Option<JitOptions>) -> i32 {
+/// Run a module's entry function to completion, with a tier if one is given; the result
+/// is the exit status.
+pub fn run(module: &Module, tier: Option<Rc<dyn Tiering>>) -> i32 {
     nyash_runtime::image::load(&module.image(Vec::new()));
-    let tier = match jit.map(|options| Tier::new(module, options)).transpose() {
-        Ok(tier) => tier,
-        Err(e) => {
-            eprintln!("error: the JIT is not available on this machine: {e}");
-            return program::finish(Ok(Value::Void)).max(2);
-        }
-    };
-    if let Some(t) = tier.as_ref().filter(|t| t.options.threshold == 0) {
-        (0..module.functions.len() as u32).for_each(|f| t.compile(f));
-    }
     let vm = Rc::new(Vm {
         code: Code::compile(module),
         frames: module.functions.iter().map(|_| RefCell::new(Vec::new())).collect(),
@@ -169,9 +72,6 @@ pub fn run(module: &Module, jit: Option<JitOptions>) -> i32 {
     hooks::install(Rc::new(Invoker(vm.clone())));
     let outcome = vm.call(module.entry, Vec::new());
     let status = program::finish(outcome);
-    if let Some(t) = vm.tier.as_ref().filter(|t| t.options.stats) {
-        t.report();
-    }
     hooks::uninstall();
     status
 }
@@ -190,10 +90,10 @@ impl Vm {
     #[inline(always)]
     fn enter(&self, func: u32, fill: impl FnOnce(&mut [Value])) -> RtResult {
         if let Some(tier) = &self.tier {
-            if tier.native[func as usize].get().is_none() {
-                tier.heat_up(func);
+            if tier.native(func).is_none() {
+                tier.on_call(func);
             }
-            if let Some(code) = tier.native[func as usize].get() {
+            if let Some(code) = tier.native(func) {
                 return self.run_native(code, func, fill);
             }
         }
@@ -230,7 +130,7 @@ impl Vm {
     }
 
     /// Run compiled code; the parameters go over in a frame from the pool.
-    fn run_native(&self, code: NativeFn, func: u32, fill: impl FnOnce(&mut [Value])) -> RtResult {
+    fn run_native(&self, code: NativeCode, func: u32, fill: impl FnOnce(&mut [Value])) -> RtResult {
         let mut regs = self.frame(func, fill);
         let params = self.code.functions[func as usize].params as usize;
         // SAFETY: `code` is the `Entry::Call` code of this function, so it takes over
@@ -322,7 +222,8 @@ impl Vm {
                     }
                     Op::Jump(target) => {
                         if (*target as usize) < pc && caught.is_none() {
-                            if let Some(code) = self.tier.as_ref().and_then(|t| t.back_edge(func, f.block_at(*target)))
+                            if let Some(code) =
+                                self.tier.as_ref().and_then(|t| t.on_back_edge(func, f.block_at(*target)))
                             {
                                 // SAFETY: `code` is this function's `Entry::Resume` code for
                                 // the jump's target, so it takes over the whole frame.
@@ -515,7 +416,7 @@ impl Vm {
 ///
 /// # Safety
 /// `code` must take over exactly `regs.len()` values (see `codegen::Entry`).
-unsafe fn hand_over(code: NativeFn, regs: &mut [Value]) -> RtResult {
+unsafe fn hand_over(code: NativeCode, regs: &mut [Value]) -> RtResult {
     let mut out = Value::Void;
     let status = code(regs.as_mut_ptr(), &mut out);
     for r in regs.iter_mut() {
