@@ -602,9 +602,7 @@ impl<'a, M: Module> FnLower<'a, M> {
     /// in the VM.
     fn get_field(&mut self, dst: Reg, obj: Reg, field: &str, via_me: bool, loc: &Loc) {
         let cache = self.field_cache();
-        let done = self.builder.create_block();
-        self.builder.append_block_param(done, types::I64);
-        self.builder.append_block_param(done, types::I64);
+        let done = self.words_block();
         let live = self.live.clone();
         if let Some((addr, miss)) = self.field_hit(obj, cache) {
             let flags = MemFlagsData::trusted();
@@ -623,12 +621,7 @@ impl<'a, M: Module> FnLower<'a, M> {
         let status = self.call_rt(self.cg.rt.get_field, &[o, f, m, out, l, cache]);
         self.release_temp(obj);
         self.check(status);
-        let w = self.take_result();
-        self.builder.ins().jump(done, &[w.lo.into(), w.hi.into()]);
-        self.builder.switch_to_block(done);
-        let params = self.builder.block_params(done);
-        let w = Words { lo: params[0], hi: params[1], tag: None };
-        self.define(dst, w);
+        self.join_result(done, dst);
     }
 
     /// `obj.field = src`: inline on a cache hit (the value stored in place, then the old
@@ -671,19 +664,32 @@ impl<'a, M: Module> FnLower<'a, M> {
     /// everything else through the runtime (`dispatched_call`).
     fn box_call(&mut self, dst: Reg, recv: Reg, method: &str, args: &[Reg], loc: &Loc) {
         let hot = Hot::of(method, args.len());
-        let finish = self.builder.create_block();
-        self.builder.append_block_param(finish, types::I64);
-        self.builder.append_block_param(finish, types::I64);
+        let finish = self.words_block();
         let live = self.live.clone();
         if let Some(miss) = hot.and_then(|hot| self.array_inline(hot, recv, args, finish)) {
             self.live = live;
             self.builder.switch_to_block(miss);
         }
         self.dispatched_call(hot, recv, method, args, loc);
+        self.join_result(finish, dst);
+    }
+
+    /// A block whose parameters are a value's two words, where inline and runtime paths
+    /// meet (see [`FnLower::join_result`]).
+    fn words_block(&mut self) -> Block {
+        let block = self.builder.create_block();
+        self.builder.append_block_param(block, types::I64);
+        self.builder.append_block_param(block, types::I64);
+        block
+    }
+
+    /// End the runtime path by taking its result to `join` (a [`FnLower::words_block`]),
+    /// where the inline paths went with theirs, and define `dst` there.
+    fn join_result(&mut self, join: Block, dst: Reg) {
         let w = self.take_result();
-        self.builder.ins().jump(finish, &[w.lo.into(), w.hi.into()]);
-        self.builder.switch_to_block(finish);
-        let params = self.builder.block_params(finish);
+        self.builder.ins().jump(join, &[w.lo.into(), w.hi.into()]);
+        self.builder.switch_to_block(join);
+        let params = self.builder.block_params(join);
         let w = Words { lo: params[0], hi: params[1], tag: None };
         self.define(dst, w);
     }

@@ -24,7 +24,7 @@ use nyash_runtime::hooks::NativeCode;
 use nyash_runtime::object::{
     await_value, class_of, get_field, instance_class, instance_of, new_obj, set_field, set_inner, Instance, Obj,
 };
-use nyash_runtime::ops;
+use nyash_runtime::ops::{self, Cmp};
 use nyash_runtime::value::{tag, BOOL_OFFSET};
 use nyash_runtime::{hooks, program, Value};
 use smallvec::SmallVec;
@@ -184,29 +184,11 @@ impl Vm {
                         },
                     },
                     Op::CmpBranch { op, lhs, rhs, then_to, else_to, loc } => {
-                        let (a, b) = (fr.get(*lhs), fr.get(*rhs));
-                        let taken = match (a, b, ops::float_operands(a, b)) {
-                            (Value::Int(a), Value::Int(b), _) => op.on_ints(*a, *b),
-                            (_, _, Some((x, y))) => op.on_floats(x, y),
-                            (a, b, None) => {
-                                let v = tri!(ops::compare(*op, a, b), loc);
-                                fr.release(&[*lhs, *rhs]);
-                                v.truthy()
-                            }
-                        };
+                        let taken = tri!(fr.compare(*op, *lhs, *rhs), loc);
                         pc = if taken { *then_to } else { *else_to } as usize;
                     }
                     Op::Cmp { dst, op, lhs, rhs, loc } => {
-                        let (a, b) = (fr.get(*lhs), fr.get(*rhs));
-                        let truth = match (a, b, ops::float_operands(a, b)) {
-                            (Value::Int(a), Value::Int(b), _) => op.on_ints(*a, *b),
-                            (_, _, Some((x, y))) => op.on_floats(x, y),
-                            (a, b, None) => {
-                                let v = tri!(ops::compare(*op, a, b), loc);
-                                fr.release(&[*lhs, *rhs]);
-                                v.truthy()
-                            }
-                        };
+                        let truth = tri!(fr.compare(*op, *lhs, *rhs), loc);
                         fr.set_bool(*dst, truth);
                     }
                     Op::Not { dst, src } => {
@@ -509,6 +491,22 @@ impl Frame<'_> {
             _ => return false,
         }
         true
+    }
+
+    /// `lhs op rhs` as a truth: numbers inline, anything else through the runtime (which
+    /// may fail), whose operands are then released.
+    #[inline(always)]
+    fn compare(&mut self, op: Cmp, lhs: u32, rhs: u32) -> RtResult<bool> {
+        let (a, b) = (self.get(lhs), self.get(rhs));
+        Ok(match (a, b, ops::float_operands(a, b)) {
+            (Value::Int(a), Value::Int(b), _) => op.on_ints(*a, *b),
+            (_, _, Some((x, y))) => op.on_floats(x, y),
+            (a, b, None) => {
+                let truth = ops::compare(op, a, b)?.truthy();
+                self.release(&[lhs, rhs]);
+                truth
+            }
+        })
     }
 
     /// Write a Bool as two whole words (the Bool is byte 1 of the first).

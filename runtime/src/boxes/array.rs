@@ -87,6 +87,12 @@ fn slice(c: &C) -> RtResult {
     Ok(new_array(part))
 }
 
+/// Reorder the elements in place; the array itself is the result.
+fn reorder(c: &C, f: fn(&mut Vec<Value>)) -> RtResult {
+    f(&mut c.this.borrow_mut());
+    Ok(c.recv.clone())
+}
+
 pub static METHODS: &[Method<Items>] = &[
     Method { name: "push", aliases: &["add"], arity: 1, run: |c| Ok(push(c.this, c.args.get(0).clone())) },
     Method { name: "pop", aliases: &[], arity: 0, run: |c| Ok(c.this.borrow_mut().pop().unwrap_or(Value::Null)) },
@@ -104,24 +110,8 @@ pub static METHODS: &[Method<Items>] = &[
     },
     Method { name: "clear", aliases: &[], arity: 0, run: clear },
     Method { name: "join", aliases: &[], arity: 1, run: join },
-    Method {
-        name: "sort",
-        aliases: &[],
-        arity: 0,
-        run: |c| {
-            c.this.borrow_mut().sort_by(sort_order);
-            Ok(c.recv.clone())
-        },
-    },
-    Method {
-        name: "reverse",
-        aliases: &[],
-        arity: 0,
-        run: |c| {
-            c.this.borrow_mut().reverse();
-            Ok(c.recv.clone())
-        },
-    },
+    Method { name: "sort", aliases: &[], arity: 0, run: |c| reorder(c, |v| v.sort_by(sort_order)) },
+    Method { name: "reverse", aliases: &[], arity: 0, run: |c| reorder(c, |v| v.reverse()) },
     Method { name: "slice", aliases: &[], arity: 2, run: slice },
     Method { name: "isEmpty", aliases: &[], arity: 0, run: |c| Ok(Value::Bool(c.this.borrow().is_empty())) },
     Method { name: "toString", aliases: &[], arity: 0, run: |c| Ok(Value::str(display(c.recv)?)) },
