@@ -480,7 +480,7 @@ mod tests {
         use crate::array::{ITEMS_CAP_OFFSET, ITEMS_LEN_OFFSET, ITEMS_PTR_OFFSET};
         let mut elements = Vec::with_capacity(9);
         elements.extend([Value::Int(5), Value::Int(6), Value::Int(7)]);
-        let v = crate::boxes::new_array(elements);
+        let v = new_obj(Obj::Array(Items::new(elements)));
         assert_eq!(class_of(&v), ARRAY_CLASS);
         let words: [usize; 2] = unsafe { std::mem::transmute_copy(&v) };
         let ptr = unsafe { *((words[1] + ITEMS_PTR_OFFSET as usize) as *const *const Value) };
