@@ -183,6 +183,16 @@ fn unsupported(op: &str, a: &Value, b: &Value) -> Exception {
     Exception::runtime(format!("Unsupported operand types for '{op}': {} and {}", a.type_name(), b.type_name()))
 }
 
+/// `a + b` with a string on either side: one buffer, sized for both when both are
+/// strings, written in place (no intermediate string forms).
+fn concat(a: &Value, b: &Value) -> RtResult {
+    let known = |v: &Value| v.as_str().map_or(0, str::len);
+    let mut out = String::with_capacity(known(a) + known(b));
+    write_display(a, &mut out)?;
+    write_display(b, &mut out)?;
+    Ok(Value::str(out))
+}
+
 /// Integers and bools as integers (bools count as 0/1 in `+ - *`).
 fn as_int_like(v: &Value) -> Option<i64> {
     match v {
@@ -210,9 +220,7 @@ pub fn arith(op: Arith, a: &Value, b: &Value) -> RtResult {
         return int_arith(op, *x, *y);
     }
     if op == Arith::Add && (matches!(a, Value::Str(_)) || matches!(b, Value::Str(_))) {
-        let mut s = display(a)?;
-        s.push_str(&display(b)?);
-        return Ok(Value::str(s));
+        return concat(a, b);
     }
     if op == Arith::Mul {
         if let (Value::Str(s), Value::Int(n)) = (a, b) {

@@ -942,13 +942,27 @@ impl<'a, M: Module> FnLower<'a, M> {
             }
             Const::Int(n) => self.unboxed(TAG_INT, *n),
             Const::Float(x) => self.unboxed(TAG_FLOAT, x.to_bits() as i64),
-            Const::Str(s) => {
-                let (text, len) = self.string(s);
-                let out = self.result_slot();
-                self.call_rt(self.cg.rt.const_str, &[out, text, len]);
-                return self.define_result(dst);
-            }
+            Const::Str(s) => return self.string_constant(dst, s),
         };
+        self.define(dst, w);
+    }
+
+    /// A string constant: made once, the first time its site runs, into a value slot of
+    /// the site's own (which keeps it for the program's life), and shared from there by
+    /// counting a reference.
+    fn string_constant(&mut self, dst: Reg, text: &str) {
+        let slot = self.site_data(vec![0u8; SLOT as usize]);
+        let flags = MemFlagsData::trusted();
+        let lo = self.builder.ins().load(types::I64, flags, slot, 0);
+        let unmade = self.has_tag(Words { lo, hi: lo, tag: None }, TAG_VOID);
+        self.when(unmade, |this| {
+            let (bytes, len) = this.string(text);
+            this.call_rt(this.cg.rt.const_str, &[slot, bytes, len]);
+        });
+        let lo = self.builder.ins().load(types::I64, flags, slot, 0);
+        let hi = self.builder.ins().load(types::I64, flags, slot, PAYLOAD_OFFSET);
+        let w = Words { lo, hi, tag: Some(tag::STR as i64) };
+        self.count_reference(w);
         self.define(dst, w);
     }
 
