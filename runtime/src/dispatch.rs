@@ -37,7 +37,7 @@ pub fn dispatch(recv: &Value, method: Sym, args: &[Value]) -> RtResult<Dispatch>
     if method == class::SYM_TO_STRING {
         return Ok(Dispatch::Done(Value::str(display(recv)?)));
     }
-    let inner = inst.inner.borrow().clone();
+    let inner = inst.inner();
     if matches!(inner, Value::Void) {
         return Err(boxes::unknown_method(&sym_name(method), &class::name(inst.class)));
     }

@@ -188,13 +188,21 @@ impl Drop for Fields {
 pub struct Instance {
     pub fields: Fields,
     pub class: ClassId,
-    /// The boxes weak fields refer to, by slot.
-    weak: RefCell<Vec<(u32, WeakRef<Obj>)>>,
-    /// Fields added at run time by assigning a name outside the layout.
-    pub extra: RefCell<Vec<(u32, Value)>>,
-    /// The inner value of a box that delegates to a builtin box (`from StringBox`).
-    pub inner: RefCell<Value>,
     pub finalized: Cell<bool>,
+    /// Made on first use: most instances never need it, and `new` stays one header
+    /// and one field array.
+    rare: RefCell<Option<Box<Rare>>>,
+}
+
+/// The parts of an instance that few programs use.
+#[derive(Default)]
+struct Rare {
+    /// The boxes weak fields refer to, by slot.
+    weak: Vec<(u32, WeakRef<Obj>)>,
+    /// Fields added at run time by assigning a name outside the layout.
+    extra: Vec<(u32, Value)>,
+    /// The inner value of a box that delegates to a builtin box (`from StringBox`).
+    inner: Value,
 }
 
 /// Where compiled code finds an instance's field array pointer, from the address a box
@@ -205,14 +213,7 @@ pub const FIELDS_OFFSET: i32 = 24;
 impl Instance {
     /// An instance of `class`, which has `fields` declared fields, all void.
     pub fn new(class: ClassId, fields: usize) -> Instance {
-        Instance {
-            fields: Fields::new(fields),
-            class,
-            weak: RefCell::new(Vec::new()),
-            extra: RefCell::new(Vec::new()),
-            inner: RefCell::new(Value::Void),
-            finalized: Cell::new(false),
-        }
+        Instance { fields: Fields::new(fields), class, finalized: Cell::new(false), rare: RefCell::new(None) }
     }
 
     /// An instance of `class`, sized by its registered layout.
@@ -226,16 +227,35 @@ impl Instance {
         Instance {
             fields: self.fields.take(),
             class: self.class,
-            weak: RefCell::new(std::mem::take(self.weak.get_mut())),
-            extra: RefCell::new(std::mem::take(self.extra.get_mut())),
-            inner: RefCell::new(std::mem::take(self.inner.get_mut())),
             finalized: Cell::new(true),
+            rare: RefCell::new(self.rare.get_mut().take()),
         }
+    }
+
+    /// Read the rare parts, if they were ever made. `f` must not run user code.
+    fn with_rare<R>(&self, f: impl FnOnce(&Rare) -> R) -> Option<R> {
+        self.rare.borrow().as_deref().map(f)
+    }
+
+    /// Change the rare parts, made now if need be. `f` must not run user code: what it
+    /// replaces it returns, for the caller to release after the borrow.
+    fn change_rare<R>(&self, f: impl FnOnce(&mut Rare) -> R) -> R {
+        f(self.rare.borrow_mut().get_or_insert_with(Box::default))
+    }
+
+    /// The inner value of a box delegating to a builtin box, or void.
+    pub fn inner(&self) -> Value {
+        self.with_rare(|r| r.inner.clone()).unwrap_or_default()
+    }
+
+    /// A field added at run time.
+    fn extra(&self, field: Sym) -> Option<Value> {
+        self.with_rare(|r| r.extra.iter().find(|(name, _)| *name == field).map(|(_, v)| v.clone())).flatten()
     }
 
     /// The value of a weak field: its box while one is alive, null once it is gone.
     fn get_weak(&self, slot: u32) -> Value {
-        let held = self.weak.borrow().iter().find(|(s, _)| *s == slot).map(|(_, w)| w.upgrade());
+        let held = self.with_rare(|r| r.weak.iter().find(|(s, _)| *s == slot).map(|(_, w)| w.upgrade())).flatten();
         match held {
             Some(target) => target.map_or(Value::Null, Value::Obj),
             None => self.fields.get(slot),
@@ -244,16 +264,14 @@ impl Instance {
 
     /// Assign a weak field; what it held is released after every borrow ends.
     fn set_weak(&self, slot: u32, value: Value) {
-        let mut weak = self.weak.borrow_mut();
-        let old_ref = weak.iter().position(|(s, _)| *s == slot).map(|i| weak.swap_remove(i));
-        let stored = match &value {
-            Value::Obj(target) => {
-                weak.push((slot, Ref::downgrade(target)));
-                Value::Void
+        let old_ref = self.change_rare(|r| {
+            let old = r.weak.iter().position(|(s, _)| *s == slot).map(|i| r.weak.swap_remove(i));
+            if let Value::Obj(target) = &value {
+                r.weak.push((slot, Ref::downgrade(target)));
             }
-            _ => value.clone(),
-        };
-        drop(weak);
+            old
+        });
+        let stored = if matches!(value, Value::Obj(_)) { Value::Void } else { value.clone() };
         let old = self.fields.replace(slot, stored);
         drop((old_ref, old, value));
     }
@@ -400,8 +418,8 @@ pub fn get_field(obj: &Value, field: Sym, via_me: bool, cache: &Cell<FieldCache>
         Some(Place { slot, weak: false }) => return Ok(inst.fields.get(slot)),
         None => {}
     }
-    if let Some((_, v)) = inst.extra.borrow().iter().find(|(name, _)| *name == field) {
-        return Ok(v.clone());
+    if let Some(v) = inst.extra(field) {
+        return Ok(v);
     }
     Err(Exception::runtime(format!("Undefined field '{}' in {}", class::sym_name(field), class::name(inst.class))))
 }
@@ -422,15 +440,13 @@ pub fn set_field(obj: &Value, field: Sym, value: Value, via_me: bool, cache: &Ce
         }
         None => {}
     }
-    let mut extra = inst.extra.borrow_mut();
-    let old = match extra.iter_mut().find(|(name, _)| *name == field) {
+    let old = inst.change_rare(|r| match r.extra.iter_mut().find(|(name, _)| *name == field) {
         Some((_, v)) => std::mem::replace(v, value),
         None => {
-            extra.push((field, value));
+            r.extra.push((field, value));
             Value::Void
         }
-    };
-    drop(extra);
+    });
     drop(old);
     Ok(())
 }
@@ -439,7 +455,7 @@ pub fn set_field(obj: &Value, field: Sym, value: Value, via_me: bool, cache: &Ce
 pub fn set_inner(obj: &Value, value: Value) {
     if let Value::Obj(o) = obj {
         if let Obj::Instance(inst) = &**o {
-            let old = inst.inner.replace(value);
+            let old = inst.change_rare(|r| std::mem::replace(&mut r.inner, value));
             drop(old);
         }
     }

@@ -147,15 +147,12 @@ fn write_display(v: &Value, out: &mut String) -> RtResult<()> {
             Obj::Instance(inst) => {
                 let to_string =
                     crate::class::with(inst.class, |c| c.methods.get(&crate::class::SYM_TO_STRING).copied());
-                match to_string {
-                    Some(m) if m.arity == 0 => {
+                match (to_string, inst.inner()) {
+                    (Some(m), _) if m.arity == 0 => {
                         let s = crate::hooks::call(m.func, vec![v.clone()])?;
                         write_display(&s, out)?;
                     }
-                    _ if !matches!(*inst.inner.borrow(), Value::Void) => {
-                        let inner = inst.inner.borrow().clone();
-                        write_display(&inner, out)?;
-                    }
+                    (_, inner) if !matches!(inner, Value::Void) => write_display(&inner, out)?,
                     _ => {
                         out.push('<');
                         out.push_str(&o.type_name());
