@@ -15,8 +15,8 @@
 
 use crate::class::{FuncId, Sym};
 use crate::dispatch::{dispatch, Dispatch};
-use crate::error::{catch_value, caught_exception, with_caught, Exception, Loc, RtResult};
-use crate::object::{instance_of, new_obj, FieldCache, Instance, Obj};
+use crate::error::{catch_value, caught_exception, caught_is_a, with_caught, Exception, Loc, RtResult};
+use crate::object::{new_obj, FieldCache, Instance, Obj};
 use crate::ops::{self, Arith, Cmp};
 pub use crate::pending::{keeping_pending, raise, take_pending, OK, RAISED};
 use crate::value::Value;
@@ -263,12 +263,8 @@ pub unsafe extern "C" fn nyrt_singleton(class: u32, dst: *mut Value, loc: u64) -
 
 #[no_mangle]
 pub unsafe extern "C" fn nyrt_print(src: *const Value, loc: u64) -> u32 {
-    match ops::display(&*src) {
-        Ok(mut s) => {
-            s.push('\n');
-            crate::io::write_stdout(&s);
-            OK
-        }
+    match ops::print_line(&*src) {
+        Ok(()) => OK,
         Err(e) => raise(e.at(unpack_loc(loc))),
     }
 }
@@ -286,7 +282,7 @@ pub unsafe extern "C" fn nyrt_catch_value(exc: *const Value, dst: *mut Value) {
 
 #[no_mangle]
 pub unsafe extern "C" fn nyrt_isa(exc: *const Value, class: u32, dst: *mut Value) {
-    *dst = with_caught(&*exc, |e| Value::Bool(instance_of(&e.value, class)));
+    *dst = caught_is_a(&*exc, class);
 }
 
 #[no_mangle]

@@ -111,6 +111,12 @@ pub fn caught_exception(v: &Value) -> Exception {
     with_caught(v, |e| e.clone())
 }
 
+/// `catch (Box e)`: does the exception a `catch` register holds carry an instance of
+/// `class` (or of a box delegating to it)?
+pub fn caught_is_a(exc: &Value, class: u32) -> Value {
+    with_caught(exc, |e| Value::Bool(crate::object::instance_of(&e.value, class)))
+}
+
 pub fn with_caught<R>(v: &Value, f: impl FnOnce(&Exception) -> R) -> R {
     match v {
         Value::Obj(o) => match &**o {

@@ -105,6 +105,14 @@ pub fn display(v: &Value) -> RtResult<String> {
     Ok(out)
 }
 
+/// `print(v)`: the string form and a newline on stdout.
+pub fn print_line(v: &Value) -> RtResult<()> {
+    let mut line = display(v)?;
+    line.push('\n');
+    crate::io::write_stdout(&line);
+    Ok(())
+}
+
 /// The string form, for error messages: a failing `toString` falls back to the default.
 pub fn display_lossy(v: &Value) -> String {
     display(v).unwrap_or_else(|_| format!("<{} instance>", v.type_name()))

@@ -19,10 +19,10 @@ use nyash_runtime::array::Items;
 use nyash_runtime::boxes::construct;
 use nyash_runtime::boxes::hot::{try_call, Hot};
 use nyash_runtime::dispatch::{dispatch, Dispatch};
-use nyash_runtime::error::{catch_value, caught_exception, with_caught, Exception, RtResult};
+use nyash_runtime::error::{catch_value, caught_exception, caught_is_a, with_caught, Exception, RtResult};
 use nyash_runtime::hooks::NativeCode;
 use nyash_runtime::object::{
-    await_value, class_of, get_field, instance_class, instance_of, new_obj, set_field, set_inner, Instance, Obj,
+    await_value, class_of, get_field, instance_class, new_obj, set_field, set_inner, Instance, Obj,
 };
 use nyash_runtime::ops::{self, Cmp};
 use nyash_runtime::value::{tag, BOOL_OFFSET};
@@ -347,9 +347,7 @@ impl Vm {
             Op::Singleton { dst, class, loc } => fr.set(*dst, program::singleton(*class, *loc)?),
             Op::Print { src, loc } => {
                 let value = fr.take(*src);
-                let mut s = ops::display(&value).map_err(|e| e.at(*loc))?;
-                s.push('\n');
-                nyash_runtime::io::write_stdout(&s);
+                ops::print_line(&value).map_err(|e| e.at(*loc))?;
             }
             Op::Catch { dst } => {
                 let e = caught.take().unwrap_or_else(|| Exception::runtime("catch without an exception"));
@@ -360,8 +358,7 @@ impl Vm {
                 fr.set(*dst, v)
             }
             Op::IsA { dst, exc, class } => {
-                let target = *class;
-                let is = with_caught(&fr.take(*exc), |e| Value::Bool(instance_of(&e.value, target)));
+                let is = caught_is_a(&fr.take(*exc), *class);
                 fr.set(*dst, is);
             }
             Op::MakeFuture { dst, src } => {
