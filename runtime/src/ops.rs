@@ -132,7 +132,11 @@ fn write_display(v: &Value, out: &mut String) -> RtResult<()> {
         Value::Obj(o) => match &**o {
             Obj::Array(items) => {
                 out.push('[');
-                for (i, item) in items.borrow().clone().iter().enumerate() {
+                // A snapshot taken in a statement of its own: a borrow in the loop's head
+                // would last through the loop, and an element's `toString` may change the
+                // array.
+                let snapshot = items.borrow().clone();
+                for (i, item) in snapshot.iter().enumerate() {
                     if i > 0 {
                         out.push_str(", ");
                     }
@@ -142,7 +146,8 @@ fn write_display(v: &Value, out: &mut String) -> RtResult<()> {
             }
             Obj::Map(map) => {
                 out.push('{');
-                for (i, (k, val)) in map.borrow().entries().into_iter().enumerate() {
+                let entries = map.borrow().entries();
+                for (i, (k, val)) in entries.into_iter().enumerate() {
                     if i > 0 {
                         out.push_str(", ");
                     }

@@ -920,6 +920,8 @@ impl<'a, M: Module> FnLower<'a, M> {
         let data = self.module.declare_anonymous_data(true, false).expect("anonymous data can always be declared");
         let mut desc = DataDescription::new();
         desc.define(bytes.into_boxed_slice());
+        // The runtime reads and writes it as a value or a cache: aligned as those are.
+        desc.set_align(std::mem::align_of::<nyash_runtime::Value>() as u64);
         self.module.define_data(data, &desc).expect("a fresh data object can be defined");
         self.data_address(data)
     }

@@ -39,12 +39,16 @@ pub fn from_nyash(v: &Value) -> RtResult<Json> {
         Value::Str(s) => Json::String(s.as_str().to_string()),
         Value::Obj(o) => match &**o {
             Obj::Json(doc) => doc.borrow().clone(),
+            // Snapshots in statements of their own: the conversion may run user code
+            // (`toString`), which may change the container.
             Obj::Array(items) => {
-                Json::Array(items.borrow().clone().iter().map(from_nyash).collect::<RtResult<Vec<_>>>()?)
+                let snapshot = items.borrow().clone();
+                Json::Array(snapshot.iter().map(from_nyash).collect::<RtResult<Vec<_>>>()?)
             }
             Obj::Map(map) => {
                 let mut object = serde_json::Map::new();
-                for (k, val) in map.borrow().entries() {
+                let entries = map.borrow().entries();
+                for (k, val) in entries {
                     object.insert(display(&k)?, from_nyash(&val)?);
                 }
                 Json::Object(object)
