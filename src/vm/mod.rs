@@ -22,13 +22,13 @@ use nyash_runtime::dispatch::{dispatch, Dispatch};
 use nyash_runtime::error::{catch_value, caught_exception, caught_is_a, with_caught, Exception, RtResult};
 use nyash_runtime::hooks::NativeCode;
 use nyash_runtime::object::{
-    await_value, class_of, get_field, instance_class, new_obj, set_field, set_inner, Instance, Obj,
+    await_value, class_of, get_field, instance_class, new_obj, set_field, set_inner, FieldCache, Instance, Obj,
 };
 use nyash_runtime::ops::{self, Cmp};
 use nyash_runtime::value::{tag, BOOL_OFFSET};
 use nyash_runtime::{hooks, program, Value};
 use smallvec::SmallVec;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 pub struct Vm {
@@ -155,6 +155,14 @@ impl Vm {
                 // `pc` never passes the end of `ops`.
                 let op = unsafe { f.ops.get_unchecked(pc) };
                 pc += 1;
+                // The instructions kept out of the hot loop, and the slow paths of those in it.
+                macro_rules! cold {
+                    () => {
+                        if let Err(e) = self.step_cold(op, &mut fr, &mut caught) {
+                            break 'run e;
+                        }
+                    };
+                }
                 macro_rules! tri {
                     ($result:expr, $loc:expr) => {
                         match $result {
@@ -247,20 +255,32 @@ impl Vm {
                                 fr.release(args);
                                 fr.set(*dst, tri!(result, loc));
                             }
-                            None => {
-                                if let Err(e) = self.step_cold(op, &mut fr, &mut caught) {
-                                    break 'run e;
-                                }
-                            }
+                            None => cold!(),
                         }
                     }
+                    Op::GetField { dst, obj, cache, .. } => match fr.instance_at(*obj, cache) {
+                        Some((inst, slot)) => {
+                            // SAFETY: the object's register keeps the instance alive until it
+                            // is released, after the copy.
+                            let value = unsafe { (*inst).fields.get(slot) };
+                            fr.release(&[*obj]);
+                            fr.set(*dst, value);
+                        }
+                        None => cold!(),
+                    },
+                    Op::SetField { obj, src, cache, .. } => match fr.instance_at(*obj, cache) {
+                        Some((inst, slot)) => {
+                            let value = fr.take(*src);
+                            // SAFETY: as above; the old value goes before the object.
+                            let old = unsafe { (*inst).fields.replace(slot, value) };
+                            drop(old);
+                            fr.release(&[*obj]);
+                        }
+                        None => cold!(),
+                    },
                     Op::Throw { src, loc } => break 'run Exception::thrown(fr.take(*src), *loc),
                     Op::Rethrow { exc } => break 'run caught_exception(&fr.take(*exc)),
-                    _ => {
-                        if let Err(e) = self.step_cold(op, &mut fr, &mut caught) {
-                            break 'run e;
-                        }
-                    }
+                    _ => cold!(),
                 }
             };
             // The temporaries of the failed expression go with it, before anything else.
@@ -504,6 +524,17 @@ impl Frame<'_> {
                 truth
             }
         })
+    }
+
+    /// The instance in register `obj` and its field's slot, when its class is the one the
+    /// field site's cache holds (only ever a strong field the access may touch), as
+    /// compiled code tests it inline.
+    #[inline(always)]
+    fn instance_at(&self, obj: u32, cache: &Cell<FieldCache>) -> Option<(*const Instance, u32)> {
+        let Value::Obj(o) = self.get(obj) else { return None };
+        let Obj::Instance(inst) = &**o else { return None };
+        let seen = cache.get();
+        (seen.class == inst.class).then_some((inst as *const Instance, seen.slot))
     }
 
     /// Write a Bool as two whole words (the Bool is byte 1 of the first).
