@@ -71,10 +71,6 @@ impl<T> Ref<T> {
         self.ptr.as_ptr() as usize
     }
 
-    pub fn strong_count(&self) -> usize {
-        self.header().strong.get()
-    }
-
     pub fn downgrade(this: &Ref<T>) -> WeakRef<T> {
         let weak = &this.header().weak;
         weak.set(weak.get() + 1);
@@ -162,7 +158,7 @@ mod tests {
         let copy = r.clone();
         assert_eq!(unsafe { *(base as *const usize) }, 2);
         drop(copy);
-        assert_eq!(r.strong_count(), 1);
+        assert_eq!(r.header().strong.get(), 1);
     }
 
     #[test]

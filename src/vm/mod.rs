@@ -90,10 +90,12 @@ impl Vm {
     #[inline(always)]
     fn enter(&self, func: u32, fill: impl FnOnce(&mut [Value])) -> RtResult {
         if let Some(tier) = &self.tier {
-            if tier.native(func).is_none() {
+            // A call of a function still interpreted may be the one that makes it hot.
+            let code = tier.native(func).or_else(|| {
                 tier.on_call(func);
-            }
-            if let Some(code) = tier.native(func) {
+                tier.native(func)
+            });
+            if let Some(code) = code {
                 return self.run_native(code, func, fill);
             }
         }

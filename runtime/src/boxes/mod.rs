@@ -1,4 +1,4 @@
-//! Builtin boxes (LANGUAGE.md section 8): one file per box, each a table of methods.
+//! Builtin boxes: one file per box, each a table of methods.
 //!
 //! A method is a row: its name, its aliases, its arity and the function that runs it on
 //! the box's typed contents ([`Method`]). A call finds its row by the method's symbol id
