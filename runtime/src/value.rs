@@ -1,8 +1,11 @@
 //! The value word shared by the VM, the JIT and native executables.
 //!
-//! A `Value` is 16 bytes with a defined layout (`repr(u8)`: tag byte at offset 0, payload
-//! at offset 8), so compiled code can test the tag and read an integer without calling
-//! into the runtime. Integers, floats, bools, null and void are unboxed; strings and every
+//! A `Value` is 16 bytes with a defined layout, two whole words: the tag is the first
+//! (`repr(u64)`: only its low byte is ever non-zero) and every payload, a Bool's too, is
+//! the second. Compiled code tests the tag and reads an integer without calling into the
+//! runtime, and Rust moves a value as two word copies: with a byte tag and a Bool beside
+//! it, the bytes between were copied piecewise, and each move through memory stalled on
+//! store forwarding. Integers, floats, bools, null and void are unboxed; strings and every
 //! other box live on the heap behind a non-atomic reference count with a header the
 //! runtime owns (`rc::Ref`): Nyash programs are single-threaded, so atomics would only
 //! cost time.
@@ -23,22 +26,22 @@ pub mod tag {
     pub const FIRST_HEAP: u8 = STR;
 }
 
-/// A value's size, and where its Bool and its payload sit (the tag is byte 0).
+/// A value's size, and where its payload sits (the tag is the first word; a Bool is the
+/// low byte of the payload word).
 pub const SLOT_BYTES: i32 = 16;
-pub const BOOL_OFFSET: i32 = 1;
 pub const PAYLOAD_OFFSET: i32 = 8;
 
-#[repr(u8)]
+#[repr(u64)]
 #[derive(Clone, Default)]
 pub enum Value {
     #[default]
-    Void = tag::VOID,
-    Null = tag::NULL,
-    Bool(bool) = tag::BOOL,
-    Int(i64) = tag::INT,
-    Float(f64) = tag::FLOAT,
-    Str(Ref<NyStr>) = tag::STR,
-    Obj(Ref<Obj>) = tag::OBJ,
+    Void = tag::VOID as u64,
+    Null = tag::NULL as u64,
+    Bool(bool) = tag::BOOL as u64,
+    Int(i64) = tag::INT as u64,
+    Float(f64) = tag::FLOAT as u64,
+    Str(Ref<NyStr>) = tag::STR as u64,
+    Obj(Ref<Obj>) = tag::OBJ as u64,
 }
 
 /// An immutable string. Nyash indexes strings by characters; remembering whether the text
@@ -132,7 +135,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<Value>(), SLOT_BYTES as usize);
         let v = Value::Int(-5);
         let words: [u64; 2] = unsafe { std::mem::transmute(v) };
-        assert_eq!(words[0] & 0xff, tag::INT as u64);
+        assert_eq!(words[0], tag::INT as u64);
         assert_eq!(words[1] as i64, -5);
     }
 
@@ -143,7 +146,8 @@ mod tests {
             unsafe { std::mem::transmute(v) }
         }
         let t = bytes(Value::Bool(true));
-        assert_eq!((t[0], t[BOOL_OFFSET as usize]), (tag::BOOL, 1));
+        assert_eq!((t[0], t[PAYLOAD_OFFSET as usize]), (tag::BOOL, 1));
+        assert_eq!(t[1..8], [0; 7], "the tag word is the tag alone");
         let f = bytes(Value::Float(1.5));
         assert_eq!(f[0], tag::FLOAT);
         let payload = PAYLOAD_OFFSET as usize;

@@ -1155,18 +1155,20 @@ impl<'a, M: Module> FnLower<'a, M> {
         let fast = |this: &mut Self, num: Num| {
             let truth = this.number_compare(num, op, a, b);
             let w = this.bool_words(truth);
-            this.builder.ins().jump(done, &[w.lo.into()]);
+            this.builder.ins().jump(done, &[w.hi.into()]);
         };
         if self.inline_paths(|this, num| this.both(num, a, b), fast).0 {
             let w = self.binary_rt(self.cg.rt.compare, op.code(), lhs, rhs, loc);
-            self.builder.ins().jump(done, &[w.lo.into()]);
+            let truth = self.bool_of(w);
+            let w = self.bool_words(truth);
+            self.builder.ins().jump(done, &[w.hi.into()]);
         } else {
             self.forget(lhs);
             self.forget(rhs);
         }
         self.builder.switch_to_block(done);
-        let lo = self.builder.block_params(done)[0];
-        let hi = self.builder.ins().iconst(types::I64, 0);
+        let hi = self.builder.block_params(done)[0];
+        let lo = self.builder.ins().iconst(types::I64, TAG_BOOL);
         self.define(dst, Words { lo, hi, tag: Some(TAG_BOOL) });
     }
 

@@ -20,10 +20,9 @@
 
 use super::{FnLower, FIRST_HEAP_TAG, SLOT, TAG_BOOL, TAG_INT, TAG_VOID};
 use nyash_runtime::rc::STRONG_OFFSET;
-use nyash_runtime::value::{BOOL_OFFSET, PAYLOAD_OFFSET};
+use nyash_runtime::value::PAYLOAD_OFFSET;
 
 /// Where a Bool sits in the low word, in bits.
-const BOOL_SHIFT: i64 = BOOL_OFFSET as i64 * 8;
 use crate::mir::Reg;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value as ClValue};
@@ -113,7 +112,7 @@ impl<M: Module> FnLower<'_, M> {
 
     /// Mark a slot void without releasing what it held (moved out).
     pub(super) fn store_void(&mut self, at: At) {
-        let void = self.builder.ins().iconst(types::I8, TAG_VOID);
+        let void = self.builder.ins().iconst(types::I64, TAG_VOID);
         self.builder.ins().store(MemFlagsData::trusted(), void, self.base, at.0);
     }
 
@@ -127,30 +126,26 @@ impl<M: Module> FnLower<'_, M> {
     /// A Bool from an integer 0 or 1 of any width.
     pub(super) fn bool_words(&mut self, truth: ClValue) -> Words {
         let ty = self.builder.func.dfg.value_type(truth);
-        let wide = if ty == types::I64 { truth } else { self.builder.ins().uextend(types::I64, truth) };
-        let shifted = self.builder.ins().ishl_imm_u(wide, BOOL_SHIFT);
-        let lo = self.builder.ins().bor_imm_u(shifted, TAG_BOOL);
-        let hi = self.builder.ins().iconst(types::I64, 0);
+        let hi = if ty == types::I64 { truth } else { self.builder.ins().uextend(types::I64, truth) };
+        let lo = self.builder.ins().iconst(types::I64, TAG_BOOL);
         Words { lo, hi, tag: Some(TAG_BOOL) }
     }
 
     /// The Bool in the words of a Bool value, as an `i32` 0 or 1.
     pub(super) fn bool_of(&mut self, w: Words) -> ClValue {
-        let shifted = self.builder.ins().ushr_imm_u(w.lo, BOOL_SHIFT);
-        let byte = self.builder.ins().band_imm_u(shifted, 0xff);
+        // Only the low byte: the runtime leaves the rest of a Bool's payload word undefined.
+        let byte = self.builder.ins().band_imm_u(w.hi, 0xff);
         self.builder.ins().ireduce(types::I32, byte)
     }
 
     /// `w`'s tag equals `tag`? (an `i8`)
     pub(super) fn has_tag(&mut self, w: Words, tag: i64) -> ClValue {
-        let t = self.builder.ins().band_imm_u(w.lo, 0xff);
-        self.builder.ins().icmp_imm_u(IntCC::Equal, t, tag)
+        self.builder.ins().icmp_imm_u(IntCC::Equal, w.lo, tag)
     }
 
     /// Does `w` hold a reference? (an `i8`)
     pub(super) fn is_heap(&mut self, w: Words) -> ClValue {
-        let t = self.builder.ins().band_imm_u(w.lo, 0xff);
-        self.builder.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, t, FIRST_HEAP_TAG)
+        self.builder.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, w.lo, FIRST_HEAP_TAG)
     }
 
     /// Do all `values` have `tag`? Known at compile time when their tags are.

@@ -25,7 +25,7 @@ use nyash_runtime::object::{
     await_value, class_of, get_field, instance_class, new_obj, set_field, set_inner, FieldCache, Instance, Obj,
 };
 use nyash_runtime::ops::{self, Cmp};
-use nyash_runtime::value::{tag, BOOL_OFFSET};
+use nyash_runtime::value::tag;
 use nyash_runtime::{hooks, program, Value};
 use smallvec::SmallVec;
 use std::cell::{Cell, RefCell};
@@ -539,10 +539,10 @@ impl Frame<'_> {
         (seen.class == inst.class).then_some((inst as *const Instance, seen.slot))
     }
 
-    /// Write a Bool as two whole words (the Bool is byte 1 of the first).
+    /// Write a Bool as two whole words.
     #[inline(always)]
     fn set_bool(&mut self, dst: u32, truth: bool) {
-        self.set_words(dst, tag::BOOL as u64 | (truth as u64) << (BOOL_OFFSET * 8), 0);
+        self.set_words(dst, tag::BOOL as u64, truth as u64);
     }
 
     #[inline(always)]
@@ -551,8 +551,8 @@ impl Frame<'_> {
         if slot.is_heap() {
             *slot = Value::Void;
         }
-        // SAFETY: callers pass the words of a valid unboxed value (the tag in byte 0, the
-        // rest of the first word its Bool or padding), and the old value was released above.
+        // SAFETY: callers pass the words of a valid unboxed value (its tag, then its
+        // payload), and the old value was released above.
         unsafe {
             let words = slot as *mut Value as *mut u64;
             words.write(first);
