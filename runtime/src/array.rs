@@ -89,9 +89,8 @@ impl Default for Items {
 
 impl Drop for Items {
     fn drop(&mut self) {
-        // SAFETY: nothing else can view the array any more; the elements are released in
-        // order with the buffer.
-        drop(ManuallyDrop::into_inner(unsafe { self.view() }));
+        // SAFETY: nothing else can view the array any more.
+        crate::release::release(ManuallyDrop::into_inner(unsafe { self.view() }));
     }
 }
 

@@ -64,7 +64,8 @@ pub fn call(func: FuncId, args: Vec<Value>) -> Result<Value, Exception> {
 /// A `fini` triggered by a release has nowhere to send an error: it is reported on stderr
 /// and the program goes on, as a destructor's failure does in most languages.
 pub fn run_finaliser(func: FuncId, me: Value) {
-    if let Err(e) = crate::pending::keeping_pending(|| call(func, vec![me])) {
+    let outcome = crate::release::outside_release(|| crate::pending::keeping_pending(|| call(func, vec![me])));
+    if let Err(e) = outcome {
         crate::io::flush_stdout();
         eprintln!("warning: error in fini: {}", crate::error::describe(&e));
     }

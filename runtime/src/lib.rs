@@ -19,6 +19,7 @@ pub mod ops;
 pub mod pending;
 pub mod program;
 pub mod rc;
+pub mod release;
 pub mod value;
 
 pub use error::{Exception, Loc, RtResult};

@@ -32,6 +32,12 @@ pub struct NyMap {
     entries: IndexMap<Key, (Value, Value)>,
 }
 
+impl Drop for NyMap {
+    fn drop(&mut self) {
+        crate::release::release(self.entries.drain(..).flat_map(|(_, (k, v))| [k, v]).collect());
+    }
+}
+
 impl NyMap {
     pub fn set(&mut self, k: Value, v: Value) -> Option<(Value, Value)> {
         let key = key_of(&k);

@@ -176,9 +176,9 @@ impl Fields {
 
 impl Drop for Fields {
     fn drop(&mut self) {
-        // SAFETY: `ptr` and `len` came from a boxed slice that nothing else owns; its
-        // values are released in slot order.
-        unsafe { drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len))) }
+        // SAFETY: `ptr` and `len` came from a boxed slice that nothing else owns.
+        let values = unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len)) };
+        crate::release::release(values.into_vec());
     }
 }
 
@@ -203,6 +203,13 @@ struct Rare {
     extra: Vec<(u32, Value)>,
     /// The inner value of a box that delegates to a builtin box (`from StringBox`).
     inner: Value,
+}
+
+impl Drop for Rare {
+    fn drop(&mut self) {
+        let extra = self.extra.drain(..).map(|(_, v)| v);
+        crate::release::release(extra.chain([std::mem::take(&mut self.inner)]).collect());
+    }
 }
 
 /// Where compiled code finds an instance's field array pointer, from the address a box
@@ -288,7 +295,10 @@ impl Drop for Instance {
         }
         if let Some(fini) = class::with(self.class, |c| c.fini) {
             let me = new_obj(Obj::Instance(self.take()));
-            crate::hooks::run_finaliser(fini, me);
+            crate::hooks::run_finaliser(fini, me.clone());
+            // The last reference goes here, after `fini`, so that what the instance held
+            // is released as part of this release (see `release`), not inside `fini`.
+            drop(me);
         }
     }
 }

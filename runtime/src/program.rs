@@ -30,6 +30,8 @@ pub fn on_big_stack(f: impl FnOnce() -> i32 + Send + 'static) -> i32 {
 struct State {
     globals: Vec<Value>,
     singletons: Vec<Option<Value>>,
+    /// The static boxes whose singleton exists, in the order they were made.
+    made: Vec<ClassId>,
     /// `static { }` of each box, by class id.
     static_inits: Vec<Option<FuncId>>,
 }
@@ -48,7 +50,8 @@ pub static NYRT_DEPTH: AtomicU32 = AtomicU32::new(0);
 /// Prepare a program's globals and static boxes (class ids index `static_inits`).
 pub fn start(globals: usize, static_inits: Vec<Option<FuncId>>) {
     let singletons = vec![None; static_inits.len()];
-    let old = STATE.with(|s| s.replace(State { globals: vec![Value::Void; globals], singletons, static_inits }));
+    let old = STATE
+        .with(|s| s.replace(State { globals: vec![Value::Void; globals], singletons, made: Vec::new(), static_inits }));
     drop(old);
     NYRT_DEPTH.store(0, Relaxed);
 }
@@ -71,6 +74,7 @@ pub fn singleton(class: ClassId, loc: Loc) -> RtResult {
     let init = STATE.with(|s| {
         let mut s = s.borrow_mut();
         s.singletons[class as usize] = Some(me.clone());
+        s.made.push(class);
         s.static_inits[class as usize]
     });
     if let Some(init) = init {
@@ -104,14 +108,39 @@ pub fn leave_call() {
 /// the exit status.
 pub fn finish(outcome: RtResult) -> i32 {
     let status = crate::error::exit_status(&outcome);
-    let state = STATE.with(|s| s.take());
     if outcome.is_ok() {
-        drop(state.globals);
-        drop(state.singletons);
+        release_program_values();
     } else {
-        std::mem::forget(state);
+        std::mem::forget(STATE.with(|s| s.take()));
     }
     drop(outcome);
     crate::io::flush_stdout();
     status
+}
+
+/// Release the globals, latest declared first, then the singletons, latest made first,
+/// one at a time with the program state in place: a `fini` that runs meanwhile may still
+/// read and assign globals and call static boxes (a singleton it needs again is made
+/// again). What such a `fini` stores is released by the next round.
+fn release_program_values() {
+    loop {
+        let mut released_any = false;
+        let globals = STATE.with(|s| s.borrow().globals.len());
+        for index in (0..globals).rev() {
+            let old = STATE.with(|s| std::mem::take(&mut s.borrow_mut().globals[index]));
+            released_any |= !matches!(old, Value::Void);
+            drop(old);
+        }
+        while let Some(singleton) = STATE.with(|s| {
+            let mut s = s.borrow_mut();
+            let class = s.made.pop()?;
+            s.singletons[class as usize].take()
+        }) {
+            released_any = true;
+            drop(singleton);
+        }
+        if !released_any {
+            return;
+        }
+    }
 }

@@ -66,6 +66,11 @@ impl<T> Ref<T> {
         a.ptr == b.ptr
     }
 
+    /// Is this the only strong reference (so that dropping it frees the body)?
+    pub fn is_last(&self) -> bool {
+        self.header().strong.get() == 1
+    }
+
     /// The address, for identity (map keys).
     pub fn addr(&self) -> usize {
         self.ptr.as_ptr() as usize

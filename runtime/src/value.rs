@@ -102,6 +102,15 @@ impl Value {
         matches!(self, Value::Str(_) | Value::Obj(_))
     }
 
+    /// Does dropping this value free a box (so that its release may run user code)?
+    pub fn is_last_reference(&self) -> bool {
+        match self {
+            Value::Str(s) => s.is_last(),
+            Value::Obj(o) => o.is_last(),
+            _ => false,
+        }
+    }
+
     /// Overwrite a slot, skipping the release when the old value holds no reference.
     #[inline(always)]
     pub fn replace_in(slot: &mut Value, value: Value) {

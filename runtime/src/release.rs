@@ -1,0 +1,80 @@
+//! Releasing what dying boxes held, without recursion.
+//!
+//! A box's last release releases its fields, elements or entries, and each of those may be
+//! the last reference to another box: released recursively, a linked list of a million
+//! nodes would need a million nested frames (and its `fini`s would count toward the
+//! recursion limit). Instead the values that die with a box go on a work list, which the
+//! outermost release works through. They go on in reverse and come off the end, so boxes
+//! die (and their `fini`s run) in exactly the order a recursive release would take them:
+//! a box, then everything it alone held, depth first, slot by slot.
+
+use crate::value::Value;
+use std::cell::{Cell, UnsafeCell};
+
+/// The work list, and whether a release is working through it further up this thread's
+/// stack. One thread-local, reached once per release that has something to do.
+struct Work {
+    releasing: Cell<bool>,
+    /// Never borrowed across a drop: each access below is one push or pop.
+    waiting: UnsafeCell<Vec<Value>>,
+}
+
+thread_local! {
+    static WORK: Work = const { Work { releasing: Cell::new(false), waiting: UnsafeCell::new(Vec::new()) } };
+}
+
+/// Release `values` in order, as a dying box's contents. Values that only count a
+/// reference down go at once; the last references go on the work list.
+pub fn release(mut values: Vec<Value>) {
+    let mut dying = 0;
+    for value in values.iter_mut() {
+        if value.is_last_reference() {
+            dying += 1;
+        } else if value.is_heap() {
+            *value = Value::Void;
+        }
+    }
+    if dying > 0 {
+        WORK.with(|work| work.release(values, dying));
+    } else {
+        // SAFETY: nothing left in `values` holds a reference: forgetting them leaks nothing.
+        unsafe { values.set_len(0) }
+    }
+}
+
+impl Work {
+    fn release(&self, values: Vec<Value>, dying: usize) {
+        // SAFETY (each access to `waiting`): the reference lives for one call that runs
+        // no other code.
+        let base = unsafe {
+            let waiting = &mut *self.waiting.get();
+            let base = waiting.len();
+            waiting.reserve(dying);
+            for value in values.into_iter().rev() {
+                if value.is_heap() {
+                    waiting.push(value);
+                }
+            }
+            base
+        };
+        if self.releasing.replace(true) {
+            return;
+        }
+        // The boxes released here may add their own contents above `base`; entries below
+        // it belong to a release further up that runs user code (a `fini`) which got here.
+        while unsafe { (*self.waiting.get()).len() } > base {
+            let value = unsafe { (*self.waiting.get()).pop() };
+            drop(value);
+        }
+        self.releasing.set(false);
+    }
+}
+
+/// Run user code (a `fini`) from inside a release: what it releases, it releases
+/// completely before it goes on, as anywhere else in the program.
+pub fn outside_release<R>(f: impl FnOnce() -> R) -> R {
+    let was = WORK.with(|work| work.releasing.replace(false));
+    let result = f();
+    WORK.with(|work| work.releasing.set(was));
+    result
+}
