@@ -3,6 +3,7 @@
 use crate::error::{err, Exception, RtResult};
 use crate::object::Obj;
 use crate::value::{format_float, Value};
+use std::cell::RefCell;
 use std::cmp::Ordering;
 
 /// The arithmetic operators. The discriminants are the codes compiled code passes to
@@ -130,7 +131,11 @@ fn write_display(v: &Value, out: &mut String) -> RtResult<()> {
         Value::Float(f) => out.push_str(&format_float(*f)),
         Value::Str(s) => out.push_str(s.as_str()),
         Value::Obj(o) => match &**o {
+            Obj::Array(_) | Obj::Map(_) if !Printing::enter(o.addr()) => {
+                out.push_str(if matches!(&**o, Obj::Array(_)) { "[...]" } else { "{...}" })
+            }
             Obj::Array(items) => {
+                let _printing = Printing(o.addr());
                 out.push('[');
                 // A snapshot taken in a statement of its own: a borrow in the loop's head
                 // would last through the loop, and an element's `toString` may change the
@@ -145,6 +150,7 @@ fn write_display(v: &Value, out: &mut String) -> RtResult<()> {
                 out.push(']');
             }
             Obj::Map(map) => {
+                let _printing = Printing(o.addr());
                 out.push('{');
                 let entries = map.borrow().entries();
                 for (i, (k, val)) in entries.into_iter().enumerate() {
@@ -187,6 +193,37 @@ fn write_display(v: &Value, out: &mut String) -> RtResult<()> {
         },
     }
     Ok(())
+}
+
+thread_local! {
+    /// The containers whose string form is being written further up this thread's stack,
+    /// through user `toString`s too (as Python's `repr` keeps them).
+    static PRINTING: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A container on [`PRINTING`] while its guard lives (also when an element's `toString`
+/// fails): one met again inside itself prints as `[...]` or `{...}`.
+struct Printing(usize);
+
+impl Printing {
+    /// Mark the container at `addr` as being printed; `false` if it already is. The
+    /// guard that takes it off is made by the caller.
+    fn enter(addr: usize) -> bool {
+        PRINTING.with(|p| {
+            let mut p = p.borrow_mut();
+            let fresh = !p.contains(&addr);
+            if fresh {
+                p.push(addr);
+            }
+            fresh
+        })
+    }
+}
+
+impl Drop for Printing {
+    fn drop(&mut self) {
+        PRINTING.with(|p| p.borrow_mut().retain(|&a| a != self.0));
+    }
 }
 
 fn unsupported(op: &str, a: &Value, b: &Value) -> Exception {
@@ -331,6 +368,13 @@ fn order(a: &Value, b: &Value) -> Option<Option<Ordering>> {
 
 /// `==`: never fails (LANGUAGE.md section 3).
 pub fn equals(a: &Value, b: &Value) -> bool {
+    equals_within(a, b, &mut Vec::new())
+}
+
+/// `==` inside the comparison of the container pairs in `comparing`: a pair met again is
+/// taken as equal (whatever else differs shows elsewhere), so self-containing containers
+/// compare in finite time.
+fn equals_within(a: &Value, b: &Value, comparing: &mut Vec<(usize, usize)>) -> bool {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => x == y,
         (Value::Str(x), Value::Str(y)) => x.as_str() == y.as_str(),
@@ -338,25 +382,28 @@ pub fn equals(a: &Value, b: &Value) -> bool {
         (Value::Null | Value::Void, Value::Null | Value::Void) => true,
         (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => as_number(a) == as_number(b),
         (Value::Obj(x), Value::Obj(y)) => {
-            if crate::rc::Ref::ptr_eq(x, y) {
+            let pair = (x.addr(), y.addr());
+            if crate::rc::Ref::ptr_eq(x, y) || comparing.contains(&pair) {
                 return true;
             }
-            match (&**x, &**y) {
+            comparing.push(pair);
+            let equal = match (&**x, &**y) {
                 (Obj::Array(p), Obj::Array(q)) => {
                     let (p, q) = (p.borrow(), q.borrow());
-                    p.len() == q.len() && p.iter().zip(q.iter()).all(|(u, v)| equals(u, v))
+                    p.len() == q.len() && p.iter().zip(q.iter()).all(|(u, v)| equals_within(u, v, comparing))
                 }
-                (Obj::Map(p), Obj::Map(q)) => same_entries(&p.borrow(), &q.borrow()),
+                (Obj::Map(p), Obj::Map(q)) => {
+                    let (p, q) = (p.borrow(), q.borrow());
+                    p.len() == q.len()
+                        && p.iter().all(|(k, v)| q.value_like(k).is_some_and(|w| equals_within(v, w, comparing)))
+                }
                 _ => false,
-            }
+            };
+            comparing.pop();
+            equal
         }
         _ => false,
     }
-}
-
-/// Maps are equal with the same keys holding equal values.
-fn same_entries(p: &crate::map::NyMap, q: &crate::map::NyMap) -> bool {
-    p.len() == q.len() && p.iter().all(|(k, v)| q.value_like(k).is_some_and(|w| equals(v, w)))
 }
 
 /// Ordering for `ArrayBox.sort()`: numbers by value before strings, strings

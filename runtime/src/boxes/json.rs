@@ -31,6 +31,12 @@ pub fn to_nyash(j: &Json) -> Value {
 }
 
 pub fn from_nyash(v: &Value) -> RtResult<Json> {
+    convert(v, &mut Vec::new())
+}
+
+/// `v` as JSON, inside the containers on `path` (JSON has no way to say that a container
+/// contains itself: that is an error, as in JavaScript).
+fn convert(v: &Value, path: &mut Vec<usize>) -> RtResult<Json> {
     Ok(match v {
         Value::Void | Value::Null => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
@@ -39,18 +45,26 @@ pub fn from_nyash(v: &Value) -> RtResult<Json> {
         Value::Str(s) => Json::String(s.as_str().to_string()),
         Value::Obj(o) => match &**o {
             Obj::Json(doc) => doc.borrow().clone(),
+            Obj::Array(_) | Obj::Map(_) if path.contains(&o.addr()) => {
+                return err("Cannot convert a container that contains itself to JSON")
+            }
             // Snapshots in statements of their own: the conversion may run user code
             // (`toString`), which may change the container.
             Obj::Array(items) => {
                 let snapshot = items.borrow().clone();
-                Json::Array(snapshot.iter().map(from_nyash).collect::<RtResult<Vec<_>>>()?)
+                path.push(o.addr());
+                let elements = snapshot.iter().map(|e| convert(e, path)).collect::<RtResult<Vec<_>>>()?;
+                path.pop();
+                Json::Array(elements)
             }
             Obj::Map(map) => {
                 let mut object = serde_json::Map::new();
                 let entries = map.borrow().entries();
+                path.push(o.addr());
                 for (k, val) in entries {
-                    object.insert(display(&k)?, from_nyash(&val)?);
+                    object.insert(display(&k)?, convert(&val, path)?);
                 }
+                path.pop();
                 Json::Object(object)
             }
             _ => Json::String(display(v)?),
