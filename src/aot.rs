@@ -148,7 +148,7 @@ fn compile(
         .map(|i| module.declare_function(&format!("nyash_f{i}"), Linkage::Local, &signature))
         .collect::<Result<_, _>>()
         .map_err(|e| e.to_string())?;
-    let mut codegen = CodeGen::new(&mut module, Callees::Direct(ids.clone()), &mir.boxes)?;
+    let mut codegen = CodeGen::new(&mut module, Callees::Direct(ids.clone()), mir)?;
     for (f, &id) in mir.functions.iter().zip(&ids) {
         if let Some(text) = codegen.define(&mut module, id, f, Entry::Call, listing)? {
             on_function(&f.name, &text);

@@ -43,7 +43,7 @@ impl Jit {
         }
         let mut module = JITModule::new(builder);
         let table = code_table(&mut module, mir.functions.len())?;
-        let codegen = CodeGen::new(&mut module, Callees::Table(table), &mir.boxes)?;
+        let codegen = CodeGen::new(&mut module, Callees::Table(table), mir)?;
         let signature = nyash_signature(&module);
         let ids = (0..mir.functions.len())
             .map(|i| module.declare_function(&format!("nyash_f{i}"), Linkage::Local, &signature))

@@ -33,7 +33,7 @@ pub struct BoxDef {
     pub static_init: Option<FuncId>,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ProgramImage {
     pub files: Vec<String>,
     /// Names in interning order, when compiled code refers to names by symbol id; empty
@@ -41,6 +41,8 @@ pub struct ProgramImage {
     pub symbols: Vec<String>,
     pub boxes: Vec<BoxDef>,
     pub globals: u32,
+    /// The call depth limit (`program::depth_limit`).
+    pub depth_limit: u32,
 }
 
 impl ProgramImage {
@@ -81,5 +83,6 @@ pub fn load(image: &ProgramImage) {
             ..Default::default()
         });
     }
-    crate::program::start(image.globals as usize, image.boxes.iter().map(|b| b.static_init).collect());
+    let static_inits = image.boxes.iter().map(|b| b.static_init).collect();
+    crate::program::start(image.globals as usize, static_inits, image.depth_limit);
 }

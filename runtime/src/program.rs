@@ -8,11 +8,26 @@ use crate::value::Value;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
-/// Deepest call nesting before `Stack overflow` (the language asks for at least 10,000).
+/// Deepest call nesting before `Stack overflow` (the language asks for at least 10,000),
+/// for programs whose functions are of common size (see [`depth_limit`]).
 pub const MAX_DEPTH: u32 = 100_000;
-/// Stack of the thread programs run on: room for MAX_DEPTH frames of any backend. Only
-/// the pages a program touches are ever committed.
+/// Stack of the thread programs run on. Only the pages a program touches are ever
+/// committed.
 pub const STACK_BYTES: usize = 4 << 30;
+/// The stack one call level may take besides its frame's value slots: spills, and the
+/// runtime's frames between two levels (dispatch, `toString`, ...).
+const LEVEL_OVERHEAD_BYTES: u64 = 16 << 10;
+
+/// The call depth limit of a program whose largest function has `max_regs` registers:
+/// [`MAX_DEPTH`], or less where that many levels of its largest frame would not fit in
+/// [`STACK_BYTES`]. A compiled frame holds one value slot per register; twice that is
+/// allowed for it. Every backend uses this one number, so the limit does not depend on
+/// how a backend lays out its frames (the VM's are on the heap), and compiled code never
+/// runs out of stack before it.
+pub fn depth_limit(max_regs: u32) -> u32 {
+    let level = 2 * max_regs as u64 * crate::value::SLOT_BYTES as u64 + LEVEL_OVERHEAD_BYTES;
+    (STACK_BYTES as u64 / level).min(MAX_DEPTH as u64) as u32
+}
 
 /// Run `f` on a thread with a [`STACK_BYTES`] stack; its result is the exit status.
 pub fn on_big_stack(f: impl FnOnce() -> i32 + Send + 'static) -> i32 {
@@ -46,14 +61,18 @@ thread_local! {
 /// time, on one thread. Relaxed loads and stores are plain moves.
 #[no_mangle]
 pub static NYRT_DEPTH: AtomicU32 = AtomicU32::new(0);
+/// The running program's [`depth_limit`] (compiled code has it as a constant).
+static DEPTH_LIMIT: AtomicU32 = AtomicU32::new(MAX_DEPTH);
 
-/// Prepare a program's globals and static boxes (class ids index `static_inits`).
-pub fn start(globals: usize, static_inits: Vec<Option<FuncId>>) {
+/// Prepare a program's globals, static boxes (class ids index `static_inits`) and call
+/// depth limit.
+pub fn start(globals: usize, static_inits: Vec<Option<FuncId>>, depth_limit: u32) {
     let singletons = vec![None; static_inits.len()];
     let old = STATE
         .with(|s| s.replace(State { globals: vec![Value::Void; globals], singletons, made: Vec::new(), static_inits }));
     drop(old);
     NYRT_DEPTH.store(0, Relaxed);
+    DEPTH_LIMIT.store(depth_limit, Relaxed);
 }
 
 pub fn global(index: u32) -> Value {
@@ -83,11 +102,11 @@ pub fn singleton(class: ClassId, loc: Loc) -> RtResult {
     Ok(me)
 }
 
-/// Count a call in; fails with `Stack overflow` past [`MAX_DEPTH`].
+/// Count a call in; fails with `Stack overflow` past the program's depth limit.
 #[inline]
 pub fn enter_call() -> RtResult<()> {
     let depth = NYRT_DEPTH.load(Relaxed);
-    if depth >= MAX_DEPTH {
+    if depth >= DEPTH_LIMIT.load(Relaxed) {
         return Err(stack_overflow());
     }
     NYRT_DEPTH.store(depth + 1, Relaxed);

@@ -32,7 +32,6 @@ use nyash_runtime::boxes::hot::Hot;
 use nyash_runtime::class::intern;
 use nyash_runtime::object::{FieldCache, ARRAY_CLASS, FIELDS_OFFSET, NOT_A_BOX};
 use nyash_runtime::ops::{Arith, Cmp};
-use nyash_runtime::program::MAX_DEPTH;
 use nyash_runtime::rc::CLASS_OFFSET;
 use nyash_runtime::value::{tag, PAYLOAD_OFFSET, SLOT_BYTES};
 pub use runtime_fns::{addresses as runtime_addresses, RuntimeFns};
@@ -103,19 +102,23 @@ pub struct CodeGen {
     callees: Callees,
     /// Declared fields of each box, by class id.
     field_counts: Vec<u32>,
+    /// The program's call depth limit (`mir::Module::depth_limit`).
+    depth_limit: u32,
     strings: FxHashMap<String, DataId>,
     builder_context: FunctionBuilderContext,
 }
 
 impl CodeGen {
-    /// `boxes`: the program's boxes, whose field counts size the instances it allocates.
-    pub fn new<M: Module>(module: &mut M, callees: Callees, boxes: &[mir::BoxDef]) -> Result<CodeGen, String> {
+    /// `program`: the MIR to be compiled, whose boxes' field counts size the instances it
+    /// allocates.
+    pub fn new<M: Module>(module: &mut M, callees: Callees, program: &mir::Module) -> Result<CodeGen, String> {
         let rt = RuntimeFns::declare(module).map_err(|e| e.to_string())?;
-        let field_counts = boxes.iter().map(|b| b.fields.len() as u32).collect();
+        let field_counts = program.boxes.iter().map(|b| b.fields.len() as u32).collect();
         Ok(CodeGen {
             rt,
             callees,
             field_counts,
+            depth_limit: program.depth_limit(),
             strings: FxHashMap::default(),
             builder_context: FunctionBuilderContext::new(),
         })
@@ -275,7 +278,8 @@ impl<'a, M: Module> FnLower<'a, M> {
         // A call counts itself in; a resumed VM activation has been counted by the VM.
         if self.entry == Entry::Call {
             let (counter, depth) = self.depth();
-            let too_deep = self.builder.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, depth, MAX_DEPTH as i64);
+            let too_deep =
+                self.builder.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, depth, self.cg.depth_limit as i64);
             let (ok, overflow) = (self.builder.create_block(), self.builder.create_block());
             self.builder.set_cold_block(overflow);
             self.builder.ins().brif(too_deep, overflow, &[], ok, &[]);

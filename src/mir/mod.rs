@@ -230,7 +230,14 @@ impl Module {
             symbols,
             boxes: self.boxes.clone(),
             globals: self.globals.len() as u32,
+            depth_limit: self.depth_limit(),
         }
+    }
+
+    /// The call depth past which this program raises `Stack overflow`, on every backend:
+    /// sized by its largest function (see `program::depth_limit`).
+    pub fn depth_limit(&self) -> u32 {
+        nyash_runtime::program::depth_limit(self.functions.iter().map(|f| f.regs).max().unwrap_or(0))
     }
 }
 
