@@ -14,18 +14,24 @@ pub const MAX_DEPTH: u32 = 100_000;
 /// Stack of the thread programs run on. Only the pages a program touches are ever
 /// committed.
 pub const STACK_BYTES: usize = 4 << 30;
-/// The stack one call level may take besides its frame's value slots: spills, and the
-/// runtime's frames between two levels (dispatch, `toString`, ...).
-const LEVEL_OVERHEAD_BYTES: u64 = 16 << 10;
+/// The stack allowed to a compiled frame of a function with `regs` registers: its value
+/// slot per register, as much again for spills, and 8 KiB. (Cranelift does not report
+/// frame sizes; the spill area of the largest frames measured is a few hundred bytes.)
+fn frame_budget(regs: u32) -> u64 {
+    2 * regs as u64 * crate::value::SLOT_BYTES as u64 + (8 << 10)
+}
+
+/// The stack the runtime's own frames between two call levels (dispatch, `toString`, ...)
+/// may take.
+const RUNTIME_LEVEL_BYTES: u64 = 8 << 10;
 
 /// The call depth limit of a program whose largest function has `max_regs` registers:
 /// [`MAX_DEPTH`], or less where that many levels of its largest frame would not fit in
-/// [`STACK_BYTES`]. A compiled frame holds one value slot per register; twice that is
-/// allowed for it. Every backend uses this one number, so the limit does not depend on
+/// [`STACK_BYTES`]. Every backend uses this one number, so the limit does not depend on
 /// how a backend lays out its frames (the VM's are on the heap), and compiled code never
 /// runs out of stack before it.
 pub fn depth_limit(max_regs: u32) -> u32 {
-    let level = 2 * max_regs as u64 * crate::value::SLOT_BYTES as u64 + LEVEL_OVERHEAD_BYTES;
+    let level = frame_budget(max_regs) + RUNTIME_LEVEL_BYTES;
     (STACK_BYTES as u64 / level).min(MAX_DEPTH as u64) as u32
 }
 
