@@ -62,17 +62,31 @@ pub fn executable(mir: &MirModule, target: &Target, output: &Path) -> Result<(),
     let object = object(mir, target)?;
     let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     let obj_path = dir.path().join("program.o");
-    std::fs::write(&obj_path, object).map_err(|e| e.to_string())?;
+    std::fs::write(&obj_path, object).map_err(|e| format!("cannot write a temporary object file: {e}"))?;
     let lib_path = runtime_archive()?;
+    write_output(output, |staged| link(&target.triple, &obj_path, &lib_path, staged))
+}
+
+/// Write `output` through a file staged beside it, which `produce` fills: `output` is
+/// replaced only once that is complete, so a failed build or write leaves no file behind
+/// and an existing one untouched.
+pub fn write_output(output: &Path, produce: impl FnOnce(&Path) -> Result<(), String>) -> Result<(), String> {
+    let cannot = |why: &dyn std::fmt::Display| format!("cannot write `{}`: {why}", output.display());
+    if output.is_dir() {
+        return Err(cannot(&"it is a directory"));
+    }
     let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let staged = tempfile::Builder::new()
-        .prefix(".nyashc-")
-        .tempfile_in(parent)
-        .map_err(|e| format!("cannot write in {}: {e}", parent.display()))?
-        .into_temp_path();
-    link(&target.triple, &obj_path, &lib_path, &staged)?;
-    staged.persist(output).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
-    Ok(())
+    if !parent.is_dir() {
+        return Err(cannot(&format_args!("there is no directory `{}`", parent.display())));
+    }
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".nyashc-");
+    // The mode of a file made by hand (less the umask), not a temporary file's 0600.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let staged = builder.tempfile_in(parent).map_err(|e| cannot(&std::io::Error::from(e.kind())))?.into_temp_path();
+    produce(&staged)?;
+    staged.persist(output).map_err(|e| cannot(&e.error))
 }
 
 /// The embedded staticlib as a file the linker can read: unpacked once into the temporary

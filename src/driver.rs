@@ -57,6 +57,21 @@ struct Loader<'a> {
     seen: Vec<PathBuf>,
 }
 
+/// A source file's text. Text that is not UTF-8 is reported with the place of the first
+/// bad byte, as line:column of the valid text before it.
+fn read_source(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        // Every byte before the bad one is valid UTF-8: columns count characters.
+        let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+        let byte = e.as_bytes()[valid.len()];
+        format!("it is not UTF-8 text (byte 0x{byte:02x} at {line}:{column})")
+    })
+}
+
 impl Loader<'_> {
     fn file(&mut self, path: &Path, included_at: Option<Span>, out: &mut Vec<Item>, is_main: bool) {
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
@@ -72,7 +87,7 @@ impl Loader<'_> {
         if self.seen.contains(&canonical) {
             return;
         }
-        let text = match std::fs::read_to_string(path) {
+        let text = match read_source(path) {
             Ok(t) => t,
             Err(e) => {
                 match included_at {
@@ -111,7 +126,7 @@ impl Loader<'_> {
         for e in lex_errors {
             self.diags.push(syntax_diagnostic(
                 e.span(),
-                e.found().map(|c| format!("character `{c}`")),
+                e.found().map(|c| format!("character `{}`", c.escape_debug())),
                 e.label(),
                 "unexpected character",
             ));

@@ -126,9 +126,9 @@ fn execute(cli: Cli) -> i32 {
                 return USAGE_ERROR;
             };
             match cli.emit.unwrap_or(Emit::Vm) {
-                Emit::Mir => with_module(&file, |module| {
-                    print!("{module}");
-                    0
+                Emit::Mir => with_module(&file, |module| match write_listing(&module.to_string()) {
+                    Ok(()) => 0,
+                    Err(e) => report(&e),
                 }),
                 Emit::Vm => run(&file, Backend::Vm, &cli.jit, &cli.build),
                 Emit::Jit => run(&file, Backend::Jit, &cli.jit, &cli.build),
@@ -182,16 +182,13 @@ fn build_artifact(file: &Path, artifact: Artifact, build: &BuildArgs) -> i32 {
             Artifact::Clif | Artifact::Asm => {
                 let listing = if artifact == Artifact::Clif { Listing::Clif } else { Listing::Asm };
                 aot::listing(&module, &target, listing).map(|text| match &build.output {
-                    Some(out) => std::fs::write(out, text).map_err(|e| e.to_string()),
-                    None => {
-                        print!("{text}");
-                        Ok(())
-                    }
+                    Some(out) => aot::write_output(out, |staged| write_file(staged, text.as_bytes())),
+                    None => write_listing(&text),
                 })
             }
             Artifact::Obj => {
                 let out = build.output.clone().unwrap_or_else(|| file.with_extension("o"));
-                aot::object(&module, &target).map(|bytes| std::fs::write(&out, bytes).map_err(|e| e.to_string()))
+                aot::object(&module, &target).map(|bytes| aot::write_output(&out, |staged| write_file(staged, &bytes)))
             }
             Artifact::Exe => {
                 let out = build.output.clone().unwrap_or_else(|| file.with_extension(""));
@@ -205,21 +202,28 @@ fn build_artifact(file: &Path, artifact: Artifact, build: &BuildArgs) -> i32 {
     })
 }
 
+/// A listing on standard output. A reader that went away (`nyashc --emit mir x | head`)
+/// is no error; anything else (a full disk) is.
+fn write_listing(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write to standard output: {e}")),
+        _ => Ok(()),
+    }
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    std::fs::write(path, bytes).map_err(|e| e.to_string())
+}
+
 fn report(e: &str) -> i32 {
     eprintln!("error: {e}");
     driver::EXIT_COMPILE_ERROR
 }
 
-/// A bug in nyashc must still end in one clear line, not a Rust panic report.
+/// A bug in nyashc or its runtime must still end in one clear line, not a Rust panic
+/// report.
 fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        let what = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        let place = info.location().map(|l| format!(" ({}:{})", l.file(), l.line())).unwrap_or_default();
-        eprintln!("error: internal compiler error: {what}{place}");
-    }));
+    std::panic::set_hook(Box::new(|info| eprintln!("{}", nyash_runtime::program::panic_line(info))));
 }

@@ -353,7 +353,14 @@ pub unsafe extern "C" fn nyrt_main(
 ) -> i32 {
     let image = std::slice::from_raw_parts(image, image_len).to_vec();
     let functions: Vec<hooks::NativeCode> = std::slice::from_raw_parts(functions, count as usize).to_vec();
-    std::panic::set_hook(Box::new(|info| eprintln!("error: internal runtime error: {info}")));
+    // Built with panic=abort: report the bug as every backend does and end with the same
+    // status, output written so far kept.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("{}", program::panic_line(info));
+        crate::io::flush_stdout();
+        std::process::exit(crate::error::EXIT_RUNTIME_ERROR);
+    }));
+    crate::io::ignore_sigpipe();
     program::on_big_stack(move || {
         let image = match crate::image::ProgramImage::from_bytes(&image) {
             Ok(image) => image,

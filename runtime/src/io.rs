@@ -10,16 +10,37 @@ thread_local! {
 }
 
 pub fn write_stdout(s: &str) {
-    OUT.with(|o| {
-        // A closed pipe is not the program's error: drop the output, keep running.
-        let _ = o.borrow_mut().write_all(s.as_bytes());
-    });
+    let written = OUT.with(|o| o.borrow_mut().write_all(s.as_bytes()));
+    written.unwrap_or_else(|e| stdout_failed(&e));
 }
 
 pub fn flush_stdout() {
-    OUT.with(|o| {
-        let _ = o.borrow_mut().flush();
-    });
+    // Borrowed only if a write panicked (a bug, reported by the panic hook, which flushes).
+    let flushed = OUT.with(|o| o.try_borrow_mut().map_or(Ok(()), |mut o| o.flush()));
+    flushed.unwrap_or_else(|e| stdout_failed(&e));
+}
+
+/// Standard output cannot take more: the program ends here, with no more output and no
+/// more user code, the same way on every backend. A reader that went away (a closed
+/// pipe: `nyashc run app.nyash | head -1`) is no error: the program stops quietly with
+/// status 0, as Unix tools do. Anything else (a full disk) is one line on stderr and
+/// status 70.
+pub fn stdout_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    let _ = writeln!(std::io::stderr(), "error: cannot write to standard output: {e}");
+    std::process::exit(crate::error::EXIT_RUNTIME_ERROR);
+}
+
+/// Make writes to a closed pipe fail with `BrokenPipe` instead of killing the process
+/// (Rust programs start so; a native executable's C `main` does not).
+pub fn ignore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to "ignore" runs no handler code.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
 }
 
 pub fn write_stderr(s: &str) {

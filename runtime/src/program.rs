@@ -40,11 +40,34 @@ pub fn on_big_stack(f: impl FnOnce() -> i32 + Send + 'static) -> i32 {
     let thread = std::thread::Builder::new().stack_size(STACK_BYTES).spawn(f);
     match thread.map(|t| t.join()) {
         Ok(Ok(status)) => status,
-        _ => {
-            eprintln!("error: internal error while running the program");
+        // A panic has been reported by the panic hook (see `panic_line`).
+        Ok(Err(_)) => crate::error::EXIT_RUNTIME_ERROR,
+        Err(e) => {
+            eprintln!("error: cannot start the program's thread: {e}");
             crate::error::EXIT_RUNTIME_ERROR
         }
     }
+}
+
+/// Is a program running (between `start` and `finish`)? A bug met then is the runtime's.
+static RUNNING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn is_running() -> bool {
+    RUNNING.load(Relaxed)
+}
+
+/// The one line a panic (a bug, never a Nyash error) is reported with, on every backend:
+/// `internal runtime error` while a program runs, else `internal compiler error`.
+pub fn panic_line(info: &std::panic::PanicHookInfo<'_>) -> String {
+    let payload = info.payload();
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    let place = info.location().map(|l| format!(" ({}:{})", l.file(), l.line())).unwrap_or_default();
+    let whose = if is_running() { "runtime" } else { "compiler" };
+    format!("error: internal {whose} error: {what}{place}")
 }
 
 #[derive(Default)]
@@ -79,6 +102,7 @@ pub fn start(globals: usize, static_inits: Vec<Option<FuncId>>, depth_limit: u32
     drop(old);
     NYRT_DEPTH.store(0, Relaxed);
     DEPTH_LIMIT.store(depth_limit, Relaxed);
+    RUNNING.store(true, Relaxed);
 }
 
 pub fn global(index: u32) -> Value {
@@ -133,6 +157,7 @@ pub fn leave_call() {
 /// the exit status.
 pub fn finish(outcome: RtResult) -> i32 {
     let status = crate::error::exit_status(&outcome);
+    RUNNING.store(false, Relaxed);
     if outcome.is_ok() {
         release_program_values();
     } else {
