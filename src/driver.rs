@@ -131,6 +131,11 @@ impl Loader<'_> {
                 "unexpected character",
             ));
         }
+        if let Some(span) = lexer::too_deep(&tokens) {
+            let message = format!("nesting deeper than {} levels", lexer::MAX_NESTING);
+            self.diags.push(Diagnostic::error(span, message).label("one level too many"));
+            return Program { items: Vec::new() };
+        }
         let (program, parse_errors) = parser::parse(file, len, tokens);
         for e in parse_errors {
             if let chumsky::error::SimpleReason::Custom(msg) = e.reason() {

@@ -130,3 +130,22 @@ fn a_function_hot_from_its_loop_is_compiled_whole_at_its_next_call() {
     assert!(err.contains("jit: compiled spin/1 (entered at loop block "), "the first call's loop moves over: {err}");
     assert!(err.contains("jit: compiled spin/1 at "), "the second call runs compiled: {err}");
 }
+
+#[test]
+fn nesting_has_a_named_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = |levels: usize| format!("print({}1{})\n", "(".repeat(levels - 1), ")".repeat(levels - 1));
+    let deepest = write(dir.path(), "ok.nyash", &nested(1000));
+    let out = nyashc(&["run", &deepest]);
+    assert_eq!((out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned()), (Some(0), "1\n".into()));
+    for (name, text) in [
+        ("parens.nyash", nested(1001)),
+        ("unclosed.nyash", "(".repeat(100_000)),
+        ("blocks.nyash", "if true {".repeat(5000)),
+        ("negations.nyash", format!("print({}1)\n", "- ".repeat(5000))),
+    ] {
+        let file = write(dir.path(), name, &text);
+        let err = stderr(&nyashc(&["check", &file]));
+        assert!(err.contains("nesting deeper than 1000 levels"), "{name}: {err}");
+    }
+}

@@ -120,6 +120,26 @@ pub fn lex(file: u32, text: &str) -> (Vec<(Tok, Span)>, Vec<LexError>) {
     (join_lines(tokens.unwrap_or_default()), errors)
 }
 
+/// The deepest nesting of brackets, braces and parentheses, or of prefix operators in a
+/// row, that a program may have. The parser recurses per level; past this its time and
+/// memory grow too fast to be worth it, and no written program comes near.
+pub const MAX_NESTING: usize = 1000;
+
+/// Where `tokens` first nest deeper than [`MAX_NESTING`], if they do.
+pub fn too_deep(tokens: &[(Tok, Span)]) -> Option<Span> {
+    let (mut depth, mut prefixes) = (0usize, 0usize);
+    tokens.iter().find_map(|(tok, span)| {
+        match tok {
+            Tok::Punct("(" | "[" | "{") => depth += 1,
+            Tok::Punct(")" | "]" | "}") => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        let prefix = matches!(tok, Tok::Punct("-" | "!") | Tok::Kw(Kw::Not));
+        prefixes = if prefix { prefixes + 1 } else { 0 };
+        (depth.max(prefixes) > MAX_NESTING).then_some(*span)
+    })
+}
+
 fn continues_line(tok: &Tok) -> bool {
     matches!(
         tok,
