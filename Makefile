@@ -1,5 +1,5 @@
 # Everyday commands. `make bench` needs lua5.4 (apt-get install lua5.4) for the comparison.
-.PHONY: build test bench
+.PHONY: build test bench fuzz differential
 
 build:
 	cargo build --release
@@ -11,3 +11,20 @@ bench: build
 	benches/run.sh
 	benches/compile.sh
 	cargo bench --bench frontend -- --noplot
+
+# Each fuzz target for FUZZ_SECONDS (default 600), seeded with the conformance programs,
+# the samples and fuzz/regressions (inputs that once failed); new inputs go to fuzz/corpus/TARGET, crashes to fuzz/artifacts/TARGET.
+# Needs `cargo install cargo-fuzz`; runs on the stable toolchain (no sanitizer).
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS = front_end codegen vm_run
+fuzz:
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	    mkdir -p corpus/$$t && \
+	    cargo fuzz run -s none $$t corpus/$$t ../tests/conformance ../samples regressions -- \
+	        -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=20 -rss_limit_mb=8192 -close_fd_mask=3 || exit 1; \
+	done
+
+# The long differential run (docs/TESTING.md): DIFF_PROGRAMS random programs on every backend.
+DIFF_PROGRAMS ?= 10000
+differential:
+	NYASH_DIFF_PROGRAMS=$(DIFF_PROGRAMS) cargo test --release --test differential -- --nocapture

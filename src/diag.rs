@@ -43,7 +43,17 @@ fn char_range(text: &str, span: Span) -> std::ops::Range<usize> {
 
 /// Write every diagnostic to stderr (colour only on a terminal).
 pub fn emit(diags: &[Diagnostic], sources: &SourceMap) {
-    let color = std::io::stderr().is_terminal();
+    let stderr = std::io::stderr();
+    let color = stderr.is_terminal();
+    render(diags, sources, stderr.lock(), color);
+}
+
+/// Write every diagnostic to `out`.
+pub fn render(diags: &[Diagnostic], sources: &SourceMap, mut out: impl std::io::Write, color: bool) {
+    if diags.is_empty() {
+        return;
+    }
+    let mut cache = ariadne::sources(sources.files.iter().map(|f| (f.name.clone(), f.text.clone())));
     for d in diags {
         let file = sources.file(d.span.file);
         let range = char_range(&file.text, d.span);
@@ -56,7 +66,6 @@ pub fn emit(diags: &[Diagnostic], sources: &SourceMap) {
         if let Some(help) = &d.help {
             report = report.with_help(help);
         }
-        let cache = ariadne::sources(sources.files.iter().map(|f| (f.name.clone(), f.text.clone())));
-        let _ = report.finish().eprint(cache);
+        let _ = report.finish().write(&mut cache, &mut out);
     }
 }

@@ -24,22 +24,45 @@ pub fn compile(path: &Path) -> Result<Module, ()> {
     let mut sources = SourceMap::default();
     let mut diags = Vec::new();
     let items = load(path, &mut sources, &mut diags);
-    let module = if diags.is_empty() {
-        let (module, lowering) = mir::lower::lower_program(&items, &sources);
-        diags = lowering;
-        module
-    } else {
-        None
-    };
+    let module = lower(&items, &sources, &mut diags);
     diag::emit(&diags, &sources);
-    let module = module.ok_or(())?;
-    // Every backend relies on the verifier's invariants (the VM indexes registers
-    // unchecked): a module that fails it is a compiler bug, reported before anything runs.
-    if let Err(e) = mir::verify::verify(&module) {
-        eprintln!("error: internal compiler error: MIR failed verification: {e}");
-        return Err(());
+    verified(module.ok_or(())?)
+}
+
+/// Compile source text held in memory, `name` standing for its file (includes are read
+/// relative to it): the front end as the fuzz targets drive it. Diagnostics are rendered
+/// to `diagnostics`.
+pub fn compile_text(name: &str, text: String, diagnostics: impl std::io::Write) -> Result<Module, ()> {
+    let mut sources = SourceMap::default();
+    let mut diags = Vec::new();
+    let mut items = Vec::new();
+    let mut loader = Loader { sources: &mut sources, diags: &mut diags, stack: Vec::new(), seen: Vec::new() };
+    loader.source(Path::new(name), PathBuf::from(name), text, &mut items, true);
+    let module = lower(&items, &sources, &mut diags);
+    diag::render(&diags, &sources, diagnostics, false);
+    verified(module.ok_or(())?)
+}
+
+/// Lower parsed items to MIR unless loading them failed.
+fn lower(items: &[Item], sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Option<Module> {
+    if !diags.is_empty() {
+        return None;
     }
-    Ok(module)
+    let (module, lowering) = mir::lower::lower_program(items, sources);
+    *diags = lowering;
+    module
+}
+
+/// Every backend relies on the verifier's invariants (the VM indexes registers
+/// unchecked): a module that fails it is a compiler bug, reported before anything runs.
+fn verified(module: Module) -> Result<Module, ()> {
+    match mir::verify::verify(&module) {
+        Ok(()) => Ok(module),
+        Err(e) => {
+            eprintln!("error: internal compiler error: MIR failed verification: {e}");
+            Err(())
+        }
+    }
 }
 
 /// Load a file and everything it includes; parse errors go to `diags`.
@@ -103,6 +126,11 @@ impl Loader<'_> {
             }
         };
         self.seen.push(canonical.clone());
+        self.source(path, canonical, text, out, is_main);
+    }
+
+    /// The items of the file at `path` whose text is `text`, and of what it includes.
+    fn source(&mut self, path: &Path, canonical: PathBuf, text: String, out: &mut Vec<Item>, is_main: bool) {
         let program = self.parse(path.display().to_string(), text);
         self.stack.push(canonical);
         for item in program.items {
@@ -131,9 +159,20 @@ impl Loader<'_> {
                 "unexpected character",
             ));
         }
-        if let Some(span) = lexer::too_deep(&tokens) {
-            let message = format!("nesting deeper than {} levels", lexer::MAX_NESTING);
-            self.diags.push(Diagnostic::error(span, message).label("one level too many"));
+        let unparsable = match lexer::delimiters(&tokens) {
+            lexer::Delimiters::Balanced => None,
+            lexer::Delimiters::TooDeep(span) => {
+                let message = format!("nesting deeper than {} levels", lexer::MAX_NESTING);
+                Some(Diagnostic::error(span, message).label("one level too many"))
+            }
+            lexer::Delimiters::Unclosed(span, open) => Some(
+                Diagnostic::error(span, format!("unclosed `{open}`"))
+                    .label(format!("this `{open}` is never closed"))
+                    .help(format!("add the matching `{}`", lexer::closing(open))),
+            ),
+        };
+        if let Some(diagnostic) = unparsable {
+            self.diags.push(diagnostic);
             return Program { items: Vec::new() };
         }
         let (program, parse_errors) = parser::parse(file, len, tokens);

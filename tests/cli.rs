@@ -149,3 +149,15 @@ fn nesting_has_a_named_limit() {
         assert!(err.contains("nesting deeper than 1000 levels"), "{name}: {err}");
     }
 }
+
+/// Found by fuzzing: parse recovery inside groups that are never closed took time
+/// exponential in their depth (30 of them took hours). An unclosed delimiter is now
+/// reported before parsing.
+#[test]
+fn an_unclosed_delimiter_is_reported_before_parsing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "u.nyash", &"loop(true) {\n    $ f()\n".repeat(30));
+    let err = stderr(&nyashc(&["check", &file]));
+    assert!(err.contains("unclosed `{`"), "{err}");
+    assert!(err.contains("u.nyash:59:12"), "the innermost unclosed brace: {err}");
+}

@@ -1,11 +1,16 @@
 //! Differential testing: random programs, each run on every backend, must behave
 //! byte-identically (stdout, stderr, exit status). The programs mix value types in
-//! arithmetic and comparisons (so that fast and slow paths both run), raise and catch
-//! errors, overwrite variables holding boxes with `fini` (so that release order shows in
-//! the output), and loop long enough for the JIT to move a running loop to machine code.
+//! arithmetic and comparisons (so that fast and slow paths both run), with Integers at
+//! the wrapping edges, NaN and infinities and non-ASCII strings; raise and catch errors,
+//! also through several frames with `finally`; overwrite variables holding boxes with
+//! `fini` (so that release order shows in the output); call overridden methods through
+//! `from P.m()` over three levels of delegation, a static box, weak fields whose target
+//! goes away, ArrayBox and MapBox with mixed elements; and loop long enough for the JIT
+//! to move a running loop to machine code.
 //!
 //! Seeds are fixed: a failure names its seed, and `NYASH_DIFF_SEED=N` reruns one program
-//! (printing it); `NYASH_DIFF_PROGRAMS=N` tries more programs than the default.
+//! (printing it); `NYASH_DIFF_PROGRAMS=N` tries more programs than the default (`make
+//! differential` runs 10,000).
 
 use std::fmt::Write;
 use std::process::Command;
@@ -78,7 +83,20 @@ impl Generator {
             11 | 12 => format!("\"s{}\"", self.rng.below(5)),
             13 => ["true", "false"][self.rng.below(2) as usize].to_string(),
             14 => "null".to_string(),
-            _ => "9223372036854775807".to_string(),
+            _ => {
+                const EDGES: &[&str] = &[
+                    "9223372036854775807",
+                    "(-9223372036854775807 - 1)",
+                    "(0.0 / 0.0)",
+                    "(1.0 / 0.0)",
+                    "(-1.0 / 0.0)",
+                    "1e308",
+                    "\"héllo\"",
+                    "\"日本\"",
+                    "\"\"",
+                ];
+                EDGES[self.rng.below(EDGES.len() as u64) as usize].to_string()
+            }
         }
     }
 
@@ -90,7 +108,7 @@ impl Generator {
                 self.literal()
             };
         }
-        match self.rng.below(15) {
+        match self.rng.below(24) {
             0..=4 => {
                 const OPS: &[&str] = &["+", "-", "*", "/", "%", "==", "!=", "<", ">", "<=", ">=", "and", "or"];
                 let op = OPS[self.rng.below(OPS.len() as u64) as usize];
@@ -105,6 +123,15 @@ impl Generator {
             11 => "items.length()".to_string(),
             12 => format!("new Tracker(\"f{}\").name", self.rng.below(9)),
             13 => format!("mix(new Quiet(), {})", self.expr(depth - 1)),
+            14 => format!("new Square(\"q{}\").describe()", self.rng.below(9)),
+            15 => format!("new Tiny({}).describe()", self.expr(depth - 1)),
+            16 => format!("Registry.note({}, {})", self.expr(depth - 1), self.expr(depth - 1)),
+            17 => format!("names.get({})", self.expr(depth - 1)),
+            18 => format!("(\"été\" + {}).length()", self.expr(depth - 1)),
+            19 => format!("deep({})", self.rng.below(4)),
+            20 => "items".to_string(),
+            21 => "names".to_string(),
+            22 => "Registry.count".to_string(),
             _ => format!("new Tracker(\"x{}\").get()", self.rng.below(9)),
         }
     }
@@ -118,7 +145,7 @@ impl Generator {
     }
 
     fn statement(&mut self, depth: u32) {
-        let choice = if depth == 0 { self.rng.below(4) } else { self.rng.below(10) };
+        let choice = if depth == 0 { self.rng.below(4) } else { self.rng.below(13) };
         match choice {
             0 => {
                 let v = self.name("v");
@@ -167,6 +194,23 @@ impl Generator {
                 self.line(&format!("items.push({e})"));
             }
             7 => self.try_block(2, depth - 1, "} finally {", "print(\"finally\")"),
+            8 => {
+                let (k, v) = (self.expr(2), self.expr(2));
+                self.line(&format!("names.set({k}, {v})"));
+            }
+            9 if !self.vars.is_empty() => {
+                // A weak field whose target may go away while the holder lives on.
+                let (w, target) = (self.name("w"), self.vars[self.rng.below(self.vars.len() as u64) as usize].clone());
+                self.line(&format!("local {w} = new Tiny(\"{w}\")"));
+                self.line(&format!("{w}.owner = {target}"));
+                self.line(&format!("{target} = null"));
+                self.line(&format!("print({w}.describe())"));
+                self.vars.push(w);
+            }
+            10 => {
+                let e = self.expr(2);
+                self.line(&format!("items.push(new Square({e}))"));
+            }
             _ => self.try_block(3, depth - 1, CATCH, REPORT),
         }
     }
@@ -192,8 +236,18 @@ impl Generator {
              print(\"fini caught \" + e.message())\n        }\n    }\n}\n\n\
              box Counter {\n    init { n }\n    birth() { me.n = 0 }\n    \
              add(x) {\n        me.n = me.n + x\n        return me.n\n    }\n}\n\n\
+             box Shape {\n    init { tag }\n    birth(t) { me.tag = t }\n    \
+             describe() { return \"shape \" + me.tag }\n    fini() { print(\"fini shape \" + me.tag) }\n}\n\n\
+             box Square from Shape {\n    override describe() { return \"square>\" + from Shape.describe() }\n}\n\n\
+             box Tiny from Square {\n    init { weak owner }\n    \
+             override describe() { return \"tiny>\" + from Square.describe() + \" of \" + me.owner }\n}\n\n\
+             static box Registry {\n    init { count, seen }\n    static {\n        me.count = 0\n        \
+             me.seen = new MapBox()\n    }\n    \
+             note(k, v) {\n        me.count = me.count + 1\n        me.seen.set(k, v)\n        return me.seen.size()\n    }\n}\n\n\
+             function deep(n) {\n    if n <= 0 { throw \"deep\" }\n    try {\n        return deep(n - 1)\n    } \
+             finally {\n        print(\"unwind \" + n)\n    }\n}\n\n\
              static box Main {\n    main() {\n        local counter = new Counter()\n        \
-             local items = new ArrayBox()\n",
+             local items = new ArrayBox()\n        local names = new MapBox()\n",
         );
         self.indent = 2;
         for _ in 0..12 {
@@ -260,6 +314,17 @@ fn random_programs_behave_alike_on_every_backend() {
         return;
     }
     let programs = std::env::var("NYASH_DIFF_PROGRAMS").ok().and_then(|s| s.parse().ok()).unwrap_or(PROGRAMS);
-    let failures: Vec<String> = (0..programs).filter_map(|seed| check(seed).err()).collect();
+    // One worker per core, each taking every `workers`th seed.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                scope.spawn(move || {
+                    (w..programs).step_by(workers as usize).filter_map(|seed| check(seed).err()).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a worker finished")).collect()
+    });
     assert!(failures.is_empty(), "{} of {programs} programs differ:\n{}", failures.len(), failures.join("\n\n"));
 }

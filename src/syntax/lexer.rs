@@ -125,19 +125,50 @@ pub fn lex(file: u32, text: &str) -> (Vec<(Tok, Span)>, Vec<LexError>) {
 /// memory grow too fast to be worth it, and no written program comes near.
 pub const MAX_NESTING: usize = 1000;
 
-/// Where `tokens` first nest deeper than [`MAX_NESTING`], if they do.
-pub fn too_deep(tokens: &[(Tok, Span)]) -> Option<Span> {
-    let (mut depth, mut prefixes) = (0usize, 0usize);
-    tokens.iter().find_map(|(tok, span)| {
+/// What the token stream's delimiters say before any parsing: checked first, because
+/// parse recovery inside a group that is never closed retries the group's contents at
+/// every level, which takes time exponential in the depth (as rustc, the compiler stops
+/// at an unclosed delimiter before parsing).
+pub enum Delimiters {
+    Balanced,
+    /// Nesting deeper than [`MAX_NESTING`], first at this token.
+    TooDeep(Span),
+    /// The innermost opening delimiter never closed.
+    Unclosed(Span, &'static str),
+}
+
+pub fn delimiters(tokens: &[(Tok, Span)]) -> Delimiters {
+    let mut open: Vec<(&'static str, Span)> = Vec::new();
+    let mut prefixes = 0usize;
+    for (tok, span) in tokens {
         match tok {
-            Tok::Punct("(" | "[" | "{") => depth += 1,
-            Tok::Punct(")" | "]" | "}") => depth = depth.saturating_sub(1),
+            Tok::Punct(p @ ("(" | "[" | "{")) => open.push((p, *span)),
+            // A closer that closes nothing open is the parser's to report.
+            Tok::Punct(p @ (")" | "]" | "}")) => {
+                if let Some(at) = open.iter().rposition(|(o, _)| closing(o) == *p) {
+                    open.truncate(at);
+                }
+            }
             _ => {}
         }
         let prefix = matches!(tok, Tok::Punct("-" | "!") | Tok::Kw(Kw::Not));
         prefixes = if prefix { prefixes + 1 } else { 0 };
-        (depth.max(prefixes) > MAX_NESTING).then_some(*span)
-    })
+        if open.len().max(prefixes) > MAX_NESTING {
+            return Delimiters::TooDeep(*span);
+        }
+    }
+    match open.last() {
+        Some((p, span)) => Delimiters::Unclosed(*span, p),
+        None => Delimiters::Balanced,
+    }
+}
+
+pub fn closing(open: &str) -> &'static str {
+    match open {
+        "(" => ")",
+        "[" => "]",
+        _ => "}",
+    }
 }
 
 fn continues_line(tok: &Tok) -> bool {
