@@ -99,7 +99,8 @@ fn lexer() -> impl Parser<char, Vec<(Tok, Span)>, Error = LexError> {
     let punct = choice(PUNCTS.iter().map(|p| just(*p).to(Tok::Punct(p))).collect::<Vec<_>>());
     let newline = just('\n').to(Tok::Newline);
 
-    let line_comment = just("//").or(just("#")).then(take_until(just('\n').rewind())).ignored();
+    // The last line may end without a newline, also inside a comment.
+    let line_comment = just("//").or(just("#")).then(take_until(just('\n').rewind().ignored().or(end()))).ignored();
     let block_comment = just("/*").then(take_until(just("*/"))).ignored();
     let blank = one_of(" \t\r\u{feff}").ignored();
     let trivia = line_comment.or(block_comment).or(blank).repeated();

@@ -45,9 +45,17 @@ fn separators() -> impl P<()> {
     one_of([Tok::Newline, Tok::Punct(";")]).repeated().at_least(1).ignored()
 }
 
-/// What may follow a statement: separators, or (without consuming it) the closing brace.
+/// What may follow a statement: separators, or (without consuming it) the closing brace,
+/// the end, or the start of the next statement on the same line, which needs no
+/// separator. Only a token that can start a statement may follow that way, so that in
+/// `local b = )` the error is the `)`, not a second statement `= )`.
 fn statement_end() -> impl P<()> {
-    separators().or(punct("}").rewind().ignored()).or(end().rewind())
+    let starts_statement = filter(|t: &Tok| match t {
+        Tok::Ident(_) | Tok::Int(_) | Tok::Float(_) | Tok::Str(_) | Tok::Punct("(") => true,
+        Tok::Kw(k) => !matches!(k, Kw::Else | Kw::Catch | Kw::Finally | Kw::And | Kw::Or | Kw::Not),
+        _ => false,
+    });
+    separators().or(punct("}").rewind().ignored()).or(end().rewind()).or(starts_statement.rewind().ignored())
 }
 
 /// Guard for repeated items: there is a next token and it does not close the group (so a
