@@ -131,7 +131,8 @@ impl Loader<'_> {
 
     /// The items of the file at `path` whose text is `text`, and of what it includes.
     fn source(&mut self, path: &Path, canonical: PathBuf, text: String, out: &mut Vec<Item>, is_main: bool) {
-        let program = self.parse(path.display().to_string(), text);
+        let mut program = self.parse(path.display().to_string(), text);
+        crate::syntax::ast::hoist_boxes(&mut program.items);
         self.stack.push(canonical);
         for item in program.items {
             match item {

@@ -343,7 +343,9 @@ impl<'a> FnLower<'a> {
             StmtKind::Expr(e) => {
                 self.expr(e);
             }
-            StmtKind::Error => {}
+            // The box itself is declared at the top level, like every box.
+            StmtKind::BoxDeclared(_) | StmtKind::Error => {}
+            StmtKind::BoxDecl(_) => unreachable!("`ast::hoist_boxes` runs before lowering"),
         }
     }
 

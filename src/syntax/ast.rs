@@ -96,8 +96,71 @@ pub enum StmtKind {
     },
     Nowait(Ident, Expr),
     Expr(Expr),
+    /// `box Name { ... }` inside a body, as parsed; [`hoist_boxes`] moves the declaration
+    /// to the top level and leaves [`StmtKind::BoxDeclared`].
+    BoxDecl(Box<BoxDecl>),
+    /// Where a box was declared inside a body: its name is usable from here on there.
+    BoxDeclared(Ident),
     /// A statement the parser could not read; it has been reported already.
     Error,
+}
+
+/// Move every box declared inside a body (a method, a function, a block of the script)
+/// out to the top level beside the others: a box so declared is a global box whose
+/// declaration sits in a body.
+pub fn hoist_boxes(items: &mut Vec<Item>) {
+    let mut found = Vec::new();
+    for item in items.iter_mut() {
+        match item {
+            Item::Box(decl) => hoist_from_box(decl, &mut found),
+            Item::Function(f) | Item::StaticFunction { function: f, .. } => hoist_from(&mut f.body, &mut found),
+            Item::Stmt(s) => hoist_from(std::slice::from_mut(s), &mut found),
+            _ => {}
+        }
+    }
+    // Boxes found inside boxes found were hoisted with them.
+    items.extend(found.into_iter().map(Item::Box));
+}
+
+fn hoist_from_box(decl: &mut BoxDecl, found: &mut Vec<BoxDecl>) {
+    for f in decl.methods.iter_mut().chain(decl.constructors.iter_mut()) {
+        hoist_from(&mut f.body, found);
+    }
+    if let Some(body) = &mut decl.static_init {
+        hoist_from(body, found);
+    }
+}
+
+fn hoist_from(body: &mut [Stmt], found: &mut Vec<BoxDecl>) {
+    for stmt in body {
+        if let StmtKind::BoxDecl(decl) = &stmt.kind {
+            let mark = StmtKind::BoxDeclared(decl.name.clone());
+            if let StmtKind::BoxDecl(mut decl) = std::mem::replace(&mut stmt.kind, mark) {
+                hoist_from_box(&mut decl, found);
+                found.push(*decl);
+            }
+            continue;
+        }
+        match &mut stmt.kind {
+            StmtKind::If(_, then, otherwise) => {
+                hoist_from(then, found);
+                if let Some(otherwise) = otherwise {
+                    hoist_from(otherwise, found);
+                }
+            }
+            StmtKind::Loop(_, body) => hoist_from(body, found),
+            StmtKind::Try { body, catches, finally } => {
+                hoist_from(body, found);
+                for c in catches {
+                    hoist_from(&mut c.body, found);
+                }
+                if let Some(finally) = finally {
+                    hoist_from(finally, found);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 #[derive(Debug)]

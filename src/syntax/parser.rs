@@ -298,7 +298,10 @@ fn statement() -> impl P<Stmt> {
             None => StmtKind::Expr(lhs),
         });
 
-        choice((local, global, if_stmt, loop_stmt, simple, try_stmt, nowait, expr_or_assign))
+        // A box declared in a body (`ast::hoist_boxes` moves it to the top level).
+        let box_stmt = box_decl(stmt.clone()).map(|decl| StmtKind::BoxDecl(Box::new(decl)));
+
+        choice((local, global, if_stmt, loop_stmt, simple, try_stmt, nowait, box_stmt, expr_or_assign))
             .map_with_span(|kind, span| Stmt { kind, span })
             .boxed()
     })
@@ -323,9 +326,13 @@ enum Member {
     StaticInit(Block),
 }
 
+/// `[weak] name`, a field declaration.
+fn field(private: bool) -> impl P<FieldDecl> {
+    kw(Kw::Weak).or_not().then(ident()).map(move |(weak, name)| FieldDecl { name, private, weak: weak.is_some() })
+}
+
 fn field_list(private: bool) -> impl P<Vec<FieldDecl>> {
-    let field =
-        kw(Kw::Weak).or_not().then(ident()).map(move |(weak, name)| FieldDecl { name, private, weak: weak.is_some() });
+    let field = field(private);
     let sep = one_of([Tok::Punct(","), Tok::Newline]).repeated().at_least(1);
     punct("{")
         .ignore_then(sep.clone().or_not())
@@ -334,9 +341,18 @@ fn field_list(private: bool) -> impl P<Vec<FieldDecl>> {
         .then_ignore(punct("}"))
 }
 
-fn box_decl() -> impl P<BoxDecl> {
-    let stmt = statement();
-    let fields = kw(Kw::Init).ignore_then(field_list(false)).or(kw(Kw::Private).ignore_then(field_list(true)));
+fn box_decl(stmt: impl P<Stmt> + Clone + 'static) -> impl P<BoxDecl> {
+    // `public` is no keyword (programs use it as a name): it declares fields only here.
+    let public = filter(|t: &Tok| matches!(t, Tok::Ident(name) if name == "public"));
+    let fields = choice((
+        kw(Kw::Init).ignore_then(field_list(false)),
+        kw(Kw::Private).ignore_then(field_list(true)),
+        public.ignore_then(field_list(false)),
+    ));
+    // Bare names declare public fields, several on a line with commas: `car, cdr`. A name
+    // followed by `(` starts a method instead.
+    let bare_fields =
+        field(false).then_ignore(none_of([Tok::Punct("(")]).rewind()).separated_by(punct(",")).at_least(1);
     let constructor = one_of([Tok::Kw(Kw::Init), Tok::Kw(Kw::Pack), Tok::Kw(Kw::Birth)])
         .map_with_span(|tok: Tok, span| Ident { name: tok.to_string(), span })
         .then(params())
@@ -348,6 +364,7 @@ fn box_decl() -> impl P<BoxDecl> {
         constructor.map(Member::Constructor),
         static_init.map(Member::StaticInit),
         function(stmt).map(Member::Method),
+        bare_fields.map(Member::Fields),
     ))
     .map(Some);
 
@@ -412,7 +429,7 @@ fn item() -> impl P<Item> {
     }));
     let using = kw(Kw::Using).ignore_then(ident()).map(Item::Using);
     choice((
-        box_decl().map(Item::Box),
+        box_decl(stmt.clone()).map(Item::Box),
         interface_decl().map(Item::Interface),
         top_function,
         static_function,
