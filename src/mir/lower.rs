@@ -18,11 +18,11 @@ use rustc_hash::FxHashMap;
 pub fn lower_program(items: &[ast::Item], sources: &SourceMap) -> (Option<Module>, Vec<Diagnostic>) {
     let mut index = Index::build(items);
     let mut diags = std::mem::take(&mut index.diags);
-    let entry_box = find_entry(&index, &mut diags);
-
-    let mut functions = Vec::with_capacity(index.bodies.len() + 1);
     let script: Vec<&Stmt> =
         items.iter().filter_map(|i| if let ast::Item::Stmt(s) = i { Some(s) } else { None }).collect();
+    let entry_box = find_entry(&index, !script.is_empty(), &mut diags);
+
+    let mut functions = Vec::with_capacity(index.bodies.len() + 1);
     let mut main = FnLower::new(&index, sources, "main".into(), None, &[], true);
     for s in &script {
         main.stmt(s);
@@ -80,19 +80,21 @@ pub fn lower_program(items: &[ast::Item], sources: &SourceMap) -> (Option<Module
 }
 
 /// `Main.main()` if there is a static box Main, else the only static box with `main()`.
-fn find_entry(index: &Index, diags: &mut Vec<Diagnostic>) -> Option<(BoxId, FuncId)> {
+/// The entry method (LANGUAGE.md section 9): `Main.main()` after the top-level statements;
+/// otherwise, only in a file without them (`has_script` false), the `main()` of the only
+/// static box that defines one. A script that calls another box's `main()` itself sees it
+/// run once.
+fn find_entry(index: &Index, has_script: bool, diags: &mut Vec<Diagnostic>) -> Option<(BoxId, FuncId)> {
     let candidates: Vec<BoxId> = (0..index.boxes.len() as BoxId)
         .filter(|&id| {
             let b = &index.boxes[id as usize];
             b.decl.is_static && b.methods.contains_key("main")
         })
         .collect();
-    let chosen = candidates
-        .iter()
-        .copied()
-        .find(|&id| index.boxes[id as usize].decl.name.name == "Main")
-        .or(if candidates.len() == 1 { Some(candidates[0]) } else { None });
-    if chosen.is_none() && candidates.len() > 1 {
+    let named_main = candidates.iter().copied().find(|&id| index.boxes[id as usize].decl.name.name == "Main");
+    let only = (candidates.len() == 1 && !has_script).then(|| candidates[0]);
+    let chosen = named_main.or(only);
+    if chosen.is_none() && candidates.len() > 1 && !has_script {
         let b = &index.boxes[candidates[1] as usize].decl;
         diags.push(
             Diagnostic::error(b.name.span, "several static boxes define `main()` and none is called `Main`")
