@@ -161,3 +161,17 @@ fn an_unclosed_delimiter_is_reported_before_parsing() {
     assert!(err.contains("unclosed `{`"), "{err}");
     assert!(err.contains("u.nyash:59:12"), "the innermost unclosed brace: {err}");
 }
+
+/// Found by fuzzing (a step-limited VM run never stopped): a loop whose only way back is
+/// a `continue` branching straight to its header was never seen as hot, so it neither
+/// moved to machine code nor counted its iterations.
+#[test]
+fn a_loop_that_only_continues_is_hot_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let src =
+        "local i = 0\nloop(i < 5000) {\n    i = i + 1\n    if i > 0 { continue }\n    print(\"never\")\n}\nprint(i)\n";
+    let file = write(dir.path(), "c.nyash", src);
+    let out = nyashc(&["run", "--emit", "jit", "--jit-stats", &file]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "5000\n");
+    assert!(stderr(&out).contains("entered at loop"), "{}", stderr(&out));
+}

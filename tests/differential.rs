@@ -54,6 +54,9 @@ struct Generator {
     /// Variables in scope that statements may assign (loop counters excluded).
     vars: Vec<String>,
     fresh: usize,
+    /// Inside a loop long enough for the JIT: only statements that cannot make values
+    /// grow (a string doubled 1,200 times would need more memory than there is).
+    hot: bool,
 }
 
 impl Generator {
@@ -64,6 +67,7 @@ impl Generator {
             indent: 0,
             vars: vec![],
             fresh: 0,
+            hot: false,
         }
     }
 
@@ -145,7 +149,11 @@ impl Generator {
     }
 
     fn statement(&mut self, depth: u32) {
-        let choice = if depth == 0 { self.rng.below(4) } else { self.rng.below(13) };
+        let choice = match (self.hot, depth) {
+            (true, _) => [0, 2, 3][self.rng.below(3) as usize],
+            (false, 0) => self.rng.below(4),
+            (false, _) => self.rng.below(13),
+        };
         match choice {
             0 => {
                 let v = self.name("v");
@@ -186,7 +194,10 @@ impl Generator {
                     self.line(&format!("if {e} {{ {jump} }}"));
                 }
                 self.indent -= 1;
+                let was_hot = self.hot;
+                self.hot |= n > 100;
                 self.block(2, depth - 1);
+                self.hot = was_hot;
                 self.line("}");
             }
             6 => {

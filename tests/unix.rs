@@ -132,3 +132,17 @@ fn bad_inputs_are_diagnostics() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("Is a directory"), "{}", stderr(&out));
 }
+
+#[test]
+fn running_out_of_memory_is_one_line_and_status_70() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = write(dir.path(), "grow.nyash", b"print(\"start\")\nlocal s = \"ab\"\nloop(true) { s = s + s }\n");
+    for runner in runners(dir.path(), &program) {
+        // Room for the program's 4 GiB stack reservation, not for the string's doublings.
+        let command = format!("ulimit -v 9000000 && exec {runner:?}").replace('"', "");
+        let out = Command::new("sh").args(["-c", &command]).output().unwrap();
+        assert_eq!(out.status.code(), Some(70), "{command}: {}", stderr(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "start\n", "{command}");
+        assert_eq!(stderr(&out), "error: out of memory\n", "{command}");
+    }
+}

@@ -43,6 +43,12 @@ pub fn ignore_sigpipe() {
     }
 }
 
+/// Flush what can be flushed, reporting nothing: on the way out of a program that has run
+/// out of memory (flushing allocates nothing).
+pub fn flush_stdout_quietly() {
+    let _ = OUT.try_with(|o| o.try_borrow_mut().map(|mut o| o.flush()));
+}
+
 pub fn write_stderr(s: &str) {
     flush_stdout();
     let _ = std::io::stderr().write_all(s.as_bytes());

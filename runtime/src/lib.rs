@@ -28,5 +28,39 @@ pub use error::{Exception, Loc, RtResult};
 /// millions of them: mimalloc's thread-local free lists make that several times cheaper
 /// than the system allocator, in the VM, the JIT and native executables alike.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: Allocator = Allocator;
+
+/// mimalloc, and one clear end where it has no memory to give: Rust's own reaction is a
+/// message with a backtrace, then an abort, different for each backend.
+struct Allocator;
+
+// SAFETY: every call goes to mimalloc unchanged; only a failure is intercepted.
+unsafe impl std::alloc::GlobalAlloc for Allocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        or_out_of_memory(mimalloc::MiMalloc.alloc(layout))
+    }
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        or_out_of_memory(mimalloc::MiMalloc.alloc_zeroed(layout))
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        or_out_of_memory(mimalloc::MiMalloc.realloc(ptr, layout, new_size))
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        mimalloc::MiMalloc.dealloc(ptr, layout)
+    }
+}
+
+/// `ptr`, unless the allocation failed: then the program ends with its output so far, one
+/// line on stderr and status 70, all written without allocating. (Where the system lets a program take more
+/// memory than there is, the system may end it first.)
+fn or_out_of_memory(ptr: *mut u8) -> *mut u8 {
+    if ptr.is_null() {
+        use std::io::Write;
+        io::flush_stdout_quietly();
+        let _ = std::io::stderr().write_all(b"error: out of memory\n");
+        // SAFETY: `_exit` ends the process at once, running nothing that could allocate.
+        unsafe { libc::_exit(error::EXIT_RUNTIME_ERROR) }
+    }
+    ptr
+}
 pub use value::Value;

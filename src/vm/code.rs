@@ -270,16 +270,30 @@ fn compile_function(f: &mir::Function, field_counts: &[u32]) -> VmFunction {
             handlers.push((start, ops.len() as u32, h));
         }
     }
-    for op in &mut ops {
+    // Every back-edge is a `Jump`, where the VM counts loop iterations for the tier (and
+    // where a loop moves to machine code): a conditional branch back (`if c { continue }`
+    // threaded straight to the loop header) goes through a jump placed after the code.
+    let mut trampolines = Vec::new();
+    let first_trampoline = ops.len() as u32;
+    let mut target = |at: usize, block: u32| {
+        let start = starts[block as usize];
+        if start as usize > at {
+            return start;
+        }
+        trampolines.push(Op::Jump(start));
+        first_trampoline + trampolines.len() as u32 - 1
+    };
+    for (at, op) in ops.iter_mut().enumerate() {
         match op {
             Op::Jump(t) => *t = starts[*t as usize],
             Op::Branch { then_to, else_to, .. } | Op::CmpBranch { then_to, else_to, .. } => {
-                *then_to = starts[*then_to as usize];
-                *else_to = starts[*else_to as usize];
+                *then_to = target(at, *then_to);
+                *else_to = target(at, *else_to);
             }
             _ => {}
         }
     }
+    ops.extend(trampolines);
     for h in &mut handlers {
         h.2 = starts[h.2 as usize];
     }

@@ -152,9 +152,9 @@ impl Vm {
         let mut caught: Option<Exception> = None;
         loop {
             let error = 'run: loop {
-                // SAFETY: `pc` starts at 0 and then is either a jump target (a block start)
-                // or the op after a non-terminator; every block ends in a terminator, so
-                // `pc` never passes the end of `ops`.
+                // SAFETY: `pc` starts at 0 and then is either a jump target (a block start,
+                // or a back-edge's jump after the code) or the op after a non-terminator;
+                // every block ends in a terminator, so `pc` never passes the end of `ops`.
                 let op = unsafe { f.ops.get_unchecked(pc) };
                 pc += 1;
                 // The instructions kept out of the hot loop, and the slow paths of those in it.
