@@ -369,24 +369,8 @@ impl<'a> Index<'a> {
 pub fn for_each_stmt<'s>(block: &'s [ast::Stmt], f: &mut impl FnMut(&'s ast::Stmt)) {
     for s in block {
         f(s);
-        match &s.kind {
-            StmtKind::If(_, a, b) => {
-                for_each_stmt(a, f);
-                if let Some(b) = b {
-                    for_each_stmt(b, f);
-                }
-            }
-            StmtKind::Loop(_, body) => for_each_stmt(body, f),
-            StmtKind::Try { body, catches, finally } => {
-                for_each_stmt(body, f);
-                for c in catches {
-                    for_each_stmt(&c.body, f);
-                }
-                if let Some(fin) = finally {
-                    for_each_stmt(fin, f);
-                }
-            }
-            _ => {}
+        for nested in s.kind.blocks() {
+            for_each_stmt(nested, f);
         }
     }
 }

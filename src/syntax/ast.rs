@@ -141,24 +141,33 @@ fn hoist_from(body: &mut [Stmt], found: &mut Vec<BoxDecl>) {
             }
             continue;
         }
-        match &mut stmt.kind {
-            StmtKind::If(_, then, otherwise) => {
-                hoist_from(then, found);
-                if let Some(otherwise) = otherwise {
-                    hoist_from(otherwise, found);
-                }
-            }
-            StmtKind::Loop(_, body) => hoist_from(body, found),
+        for block in stmt.kind.blocks_mut() {
+            hoist_from(block, found);
+        }
+    }
+}
+
+impl StmtKind {
+    /// The blocks nested directly in this statement.
+    pub fn blocks(&self) -> Vec<&Block> {
+        match self {
+            StmtKind::If(_, then, otherwise) => std::iter::once(then).chain(otherwise).collect(),
+            StmtKind::Loop(_, body) => vec![body],
             StmtKind::Try { body, catches, finally } => {
-                hoist_from(body, found);
-                for c in catches {
-                    hoist_from(&mut c.body, found);
-                }
-                if let Some(finally) = finally {
-                    hoist_from(finally, found);
-                }
+                std::iter::once(body).chain(catches.iter().map(|c| &c.body)).chain(finally).collect()
             }
-            _ => {}
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn blocks_mut(&mut self) -> Vec<&mut Block> {
+        match self {
+            StmtKind::If(_, then, otherwise) => std::iter::once(then).chain(otherwise).collect(),
+            StmtKind::Loop(_, body) => vec![body],
+            StmtKind::Try { body, catches, finally } => {
+                std::iter::once(body).chain(catches.iter_mut().map(|c| &mut c.body)).chain(finally).collect()
+            }
+            _ => Vec::new(),
         }
     }
 }
