@@ -357,8 +357,8 @@ pub unsafe extern "C" fn nyrt_main(
     // status, output written so far kept.
     std::panic::set_hook(Box::new(|info| {
         eprintln!("{}", program::panic_line(info));
-        crate::io::flush_stdout();
-        std::process::exit(crate::error::EXIT_RUNTIME_ERROR);
+        crate::io::flush_stdout_quietly();
+        crate::io::end_now(crate::error::EXIT_RUNTIME_ERROR);
     }));
     crate::io::ignore_sigpipe();
     program::on_big_stack(move || {

@@ -26,11 +26,20 @@ pub fn flush_stdout() {
 /// status 0, as Unix tools do. Anything else (a full disk) is one line on stderr and
 /// status 70.
 pub fn stdout_failed(e: &std::io::Error) -> ! {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(0);
-    }
-    let _ = writeln!(std::io::stderr(), "error: cannot write to standard output: {e}");
-    std::process::exit(crate::error::EXIT_RUNTIME_ERROR);
+    let status = if e.kind() == std::io::ErrorKind::BrokenPipe {
+        0
+    } else {
+        let _ = writeln!(std::io::stderr(), "error: cannot write to standard output: {e}");
+        crate::error::EXIT_RUNTIME_ERROR
+    };
+    end_now(status)
+}
+
+/// End the process at once: `exit` would run this thread's destructors, releasing the
+/// program's globals (and running their `fini`s) on the way out.
+pub fn end_now(status: i32) -> ! {
+    // SAFETY: `_exit` ends the process without running anything else.
+    unsafe { libc::_exit(status) }
 }
 
 /// Make writes to a closed pipe fail with `BrokenPipe` instead of killing the process

@@ -58,8 +58,7 @@ fn or_out_of_memory(ptr: *mut u8) -> *mut u8 {
         use std::io::Write;
         io::flush_stdout_quietly();
         let _ = std::io::stderr().write_all(b"error: out of memory\n");
-        // SAFETY: `_exit` ends the process at once, running nothing that could allocate.
-        unsafe { libc::_exit(error::EXIT_RUNTIME_ERROR) }
+        io::end_now(error::EXIT_RUNTIME_ERROR)
     }
     ptr
 }

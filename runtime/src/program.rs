@@ -123,7 +123,9 @@ pub fn singleton(class: ClassId, loc: Loc) -> RtResult {
     let init = STATE.with(|s| {
         let mut s = s.borrow_mut();
         s.singletons[class as usize] = Some(me.clone());
-        s.made.push(class);
+        if !ENDING.load(Relaxed) {
+            s.made.push(class);
+        }
         s.static_inits[class as usize]
     });
     if let Some(init) = init {
@@ -157,12 +159,12 @@ pub fn leave_call() {
 /// the exit status.
 pub fn finish(outcome: RtResult) -> i32 {
     let status = crate::error::exit_status(&outcome);
-    RUNNING.store(false, Relaxed);
     if outcome.is_ok() {
         release_program_values();
-    } else {
-        std::mem::forget(STATE.with(|s| s.take()));
     }
+    // What is left (everything, after an error) goes with the process.
+    std::mem::forget(STATE.with(|s| s.take()));
+    RUNNING.store(false, Relaxed);
     drop(outcome);
     crate::io::flush_stdout();
     status
@@ -171,9 +173,12 @@ pub fn finish(outcome: RtResult) -> i32 {
 /// Release the globals, latest declared first, then the singletons, latest made first,
 /// one at a time with the program state in place: a `fini` that runs meanwhile may still
 /// read and assign globals and call static boxes (a singleton it needs again is made
-/// again). What such a `fini` stores is released by the next round.
+/// again, and kept to the end). What such a `fini` stores in a global is released by the
+/// next round; after [`RELEASE_ROUNDS`] rounds the rest goes with the process, so `fini`s
+/// that keep storing new boxes cannot hold the program's end off for ever.
 fn release_program_values() {
-    loop {
+    ENDING.store(true, Relaxed);
+    for _ in 0..RELEASE_ROUNDS {
         let mut released_any = false;
         let globals = STATE.with(|s| s.borrow().globals.len());
         for index in (0..globals).rev() {
@@ -190,7 +195,14 @@ fn release_program_values() {
             drop(singleton);
         }
         if !released_any {
-            return;
+            break;
         }
     }
+    ENDING.store(false, Relaxed);
 }
+
+const RELEASE_ROUNDS: usize = 8;
+
+/// Is the program releasing its globals and singletons (so that a singleton made again
+/// now is kept, not released again)?
+static ENDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

@@ -23,33 +23,24 @@ thread_local! {
     static WORK: Work = const { Work { releasing: Cell::new(false), waiting: UnsafeCell::new(Vec::new()) } };
 }
 
-/// Release `values` in order, as a dying box's contents. Values that only count a
-/// reference down go at once; the last references go on the work list.
-pub fn release(mut values: Vec<Value>) {
-    let mut dying = 0;
-    for value in values.iter_mut() {
-        if value.is_last_reference() {
-            dying += 1;
-        } else if value.is_heap() {
-            *value = Value::Void;
-        }
-    }
-    if dying > 0 {
-        WORK.with(|work| work.release(values, dying));
-    } else {
-        // SAFETY: nothing left in `values` holds a reference: forgetting them leaks nothing.
-        unsafe { values.set_len(0) }
+/// Release `values` in order, as a dying box's contents.
+pub fn release(values: Vec<Value>) {
+    // With no last reference among them, dropping the values runs nothing: no recursion.
+    // Otherwise every reference goes on the list, so that each is given up in its turn
+    // (one that is not the last yet may be by then).
+    if values.iter().any(Value::is_last_reference) {
+        WORK.with(|work| work.release(values));
     }
 }
 
 impl Work {
-    fn release(&self, values: Vec<Value>, dying: usize) {
+    fn release(&self, values: Vec<Value>) {
         // SAFETY (each access to `waiting`): the reference lives for one call that runs
         // no other code.
         let base = unsafe {
             let waiting = &mut *self.waiting.get();
             let base = waiting.len();
-            waiting.reserve(dying);
+            waiting.reserve(values.len());
             for value in values.into_iter().rev() {
                 if value.is_heap() {
                     waiting.push(value);

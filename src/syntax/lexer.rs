@@ -144,12 +144,15 @@ pub fn delimiters(tokens: &[(Tok, Span)]) -> Delimiters {
     for (tok, span) in tokens {
         match tok {
             Tok::Punct(p @ ("(" | "[" | "{")) => open.push((p, *span)),
-            // A closer that closes nothing open is the parser's to report.
-            Tok::Punct(p @ (")" | "]" | "}")) => {
-                if let Some(at) = open.iter().rposition(|(o, _)| closing(o) == *p) {
-                    open.truncate(at);
+            // A closer with nothing open is the parser's to report; one that closes
+            // another kind leaves the innermost opener unclosed.
+            Tok::Punct(p @ (")" | "]" | "}")) => match open.last() {
+                Some((o, _)) if closing(o) == *p => {
+                    open.pop();
                 }
-            }
+                Some((o, span)) => return Delimiters::Unclosed(*span, o),
+                None => {}
+            },
             _ => {}
         }
         let prefix = matches!(tok, Tok::Punct("-" | "!") | Tok::Kw(Kw::Not));
