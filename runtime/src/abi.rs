@@ -355,11 +355,7 @@ pub unsafe extern "C" fn nyrt_main(
     let functions: Vec<hooks::NativeCode> = std::slice::from_raw_parts(functions, count as usize).to_vec();
     // Built with panic=abort: report the bug as every backend does and end with the same
     // status, output written so far kept.
-    std::panic::set_hook(Box::new(|info| {
-        eprintln!("{}", program::panic_line(info));
-        crate::io::flush_stdout_quietly();
-        crate::io::end_now(crate::error::EXIT_RUNTIME_ERROR);
-    }));
+    std::panic::set_hook(Box::new(|info| crate::io::end_with_error(&format!("{}\n", program::panic_line(info)))));
     crate::io::ignore_sigpipe();
     program::on_big_stack(move || {
         let image = match crate::image::ProgramImage::from_bytes(&image) {

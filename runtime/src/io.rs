@@ -42,6 +42,14 @@ pub fn end_now(status: i32) -> ! {
     unsafe { libc::_exit(status) }
 }
 
+/// End a program that cannot go on (out of memory, a bug): its output so far, `line` on
+/// stderr, status 70, with nothing allocated on the way.
+pub fn end_with_error(line: &str) -> ! {
+    flush_stdout_quietly();
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    end_now(crate::error::EXIT_RUNTIME_ERROR)
+}
+
 /// Make writes to a closed pipe fail with `BrokenPipe` instead of killing the process
 /// (Rust programs start so; a native executable's C `main` does not).
 pub fn ignore_sigpipe() {

@@ -55,10 +55,7 @@ unsafe impl std::alloc::GlobalAlloc for Allocator {
 /// memory than there is, the system may end it first.)
 fn or_out_of_memory(ptr: *mut u8) -> *mut u8 {
     if ptr.is_null() {
-        use std::io::Write;
-        io::flush_stdout_quietly();
-        let _ = std::io::stderr().write_all(b"error: out of memory\n");
-        io::end_now(error::EXIT_RUNTIME_ERROR)
+        io::end_with_error("error: out of memory\n")
     }
     ptr
 }
