@@ -32,6 +32,26 @@ impl Diagnostic {
         self.help = Some(help.into());
         self
     }
+
+    /// Add "did you mean `x`?" if one of `candidates` is close to `name`.
+    pub fn suggest<'a>(self, name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Diagnostic {
+        match closest(name, candidates) {
+            Some(near) => self.help(format!("did you mean `{near}`?")),
+            None => self,
+        }
+    }
+}
+
+/// The candidate nearest to `name` by edit distance, if it is near enough to be a typo
+/// (at most a third of the name's length, and at least one edit allowed).
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(&name.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, c)| (d, c))
+        .map(|(_, c)| c)
 }
 
 /// ariadne 0.4 counts characters, our spans count bytes.

@@ -1,12 +1,15 @@
-//! The conformance suite: every program in `tests/conformance/` (and the seed programs in
-//! `samples/`) runs on every backend, and its output must match the expectations written
-//! in its comments:
+//! The conformance suite: every program in `tests/conformance/<feature>/` runs on every
+//! backend, and its output must match the expectations written in its comments:
 //!
 //! - `// expect: TEXT`: the next line of stdout;
-//! - `// expect runtime error: MESSAGE`: stderr has a line starting `error: MESSAGE`, and the
-//!   exit status is 70;
+//! - `// expect runtime error (col C): MESSAGE`, on the line that fails: stderr has a line
+//!   starting `error: MESSAGE` that names this line and column C, and the exit status is 70;
 //! - `// expect error: LINE`: a compile error reported at that line, exit status 1;
 //! - `// expect exit: N`: the exit status when it is not 0.
+//!
+//! The programs of `samples/` run too: each `samples/NAME.nyash` with a `NAME.out` beside
+//! it must print exactly that, and exit 0. Programs run with the repository as their
+//! current directory, so a sample reads its data files as `samples/...`.
 //!
 //! Beyond that, every backend's stdout, stderr and exit status must be byte-identical to
 //! the first backend's: that is what checks the source line each runtime error names.
@@ -26,29 +29,51 @@ const BACKENDS: &[&[&str]] = &[
 #[derive(Default, Debug)]
 struct Expect {
     stdout: Vec<String>,
-    runtime_error: Option<String>,
+    runtime_error: Option<RuntimeError>,
     compile_error_line: Option<u32>,
     exit: Option<i32>,
 }
 
-fn parse_expectations(source: &str) -> Expect {
+/// A runtime error the program must end with, and where.
+#[derive(Debug)]
+struct RuntimeError {
+    message: String,
+    line: usize,
+    col: usize,
+}
+
+/// `(col C): MESSAGE`, the rest of a runtime error directive on line `line`.
+fn parse_runtime_error(rest: &str, line: usize) -> Result<RuntimeError, String> {
+    let bad = || format!("line {line}: write `// expect runtime error (col C): MESSAGE`");
+    let (col, message) = rest.strip_prefix("(col ").and_then(|r| r.split_once("): ")).ok_or_else(bad)?;
+    let col = col.parse().map_err(|_| bad())?;
+    Ok(RuntimeError { message: message.trim_end().to_string(), line, col })
+}
+
+fn parse_expectations(source: &str) -> Result<Expect, String> {
     let mut e = Expect::default();
-    for line in source.lines() {
+    for (number, line) in source.lines().enumerate() {
         let Some(pos) = line.find("// expect") else { continue };
         let directive = &line[pos + 3..];
         if let Some(text) = directive.strip_prefix("expect: ") {
             e.stdout.push(text.to_string());
         } else if directive == "expect:" {
             e.stdout.push(String::new());
-        } else if let Some(msg) = directive.strip_prefix("expect runtime error: ") {
-            e.runtime_error = Some(msg.trim_end().to_string());
+        } else if let Some(rest) = directive.strip_prefix("expect runtime error ") {
+            e.runtime_error = Some(parse_runtime_error(rest, number + 1)?);
         } else if let Some(n) = directive.strip_prefix("expect error: ") {
             e.compile_error_line = n.trim().parse().ok();
         } else if let Some(n) = directive.strip_prefix("expect exit: ") {
             e.exit = n.trim().parse().ok();
         }
     }
-    e
+    Ok(e)
+}
+
+/// A sample's expectations: its `.out` file is the whole of stdout.
+fn sample_expectations(out: &Path) -> Result<Expect, String> {
+    let text = std::fs::read_to_string(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    Ok(Expect { stdout: text.lines().map(str::to_string).collect(), ..Expect::default() })
 }
 
 /// What one backend did with one program.
@@ -60,7 +85,12 @@ struct Outcome {
 }
 
 fn run(path: &Path, backend: &[&str]) -> Result<Outcome, String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_nyashc")).args(backend).arg(path).output().map_err(|e| e.to_string())?;
+    let out = Command::new(env!("CARGO_BIN_EXE_nyashc"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(backend)
+        .arg(path)
+        .output()
+        .map_err(|e| e.to_string())?;
     Ok(Outcome {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -71,9 +101,15 @@ fn run(path: &Path, backend: &[&str]) -> Result<Outcome, String> {
 /// Run `path` on every backend: each outcome must meet the expectations and be
 /// byte-identical (stdout, stderr, exit status) to the first backend's.
 fn check_program(path: &Path) -> Vec<Result<(), String>> {
-    let expect = match std::fs::read_to_string(path) {
-        Ok(source) => parse_expectations(&source),
-        Err(e) => return vec![Err(e.to_string())],
+    let out = path.with_extension("out");
+    let expect = if path.starts_with(root().join("samples")) {
+        sample_expectations(&out)
+    } else {
+        std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|source| parse_expectations(&source))
+    };
+    let expect = match expect {
+        Ok(expect) => expect,
+        Err(e) => return vec![Err(format!("FAIL {}: {e}", path.display()))],
     };
     let mut reference: Option<Outcome> = None;
     let mut results = Vec::new();
@@ -123,10 +159,10 @@ fn check(expect: &Expect, outcome: &Outcome) -> Result<(), String> {
         (Some(_), None) => 70,
         (None, None) => 0,
     };
-    if let Some(msg) = &expect.runtime_error {
-        let wanted = format!("error: {msg}");
-        if !stderr.lines().any(|l| l.starts_with(&wanted)) {
-            return fail(format!("expected runtime error `{msg}`"));
+    if let Some(RuntimeError { message, line, col }) = &expect.runtime_error {
+        let (wanted, place) = (format!("error: {message}"), format!(":{line}:{col}"));
+        if !stderr.lines().any(|l| l.starts_with(&wanted) && l.ends_with(&place)) {
+            return fail(format!("expected runtime error `{message}` at line {line}, column {col}"));
         }
     } else if !stderr.is_empty() && status != want_status {
         return fail("unexpected stderr".into());
@@ -137,13 +173,29 @@ fn check(expect: &Expect, outcome: &Outcome) -> Result<(), String> {
     Ok(())
 }
 
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `.nyash` files under `dir`, at any depth.
+fn nyash_files(dir: &Path, files: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            nyash_files(&path, files);
+        } else if path.extension().is_some_and(|x| x == "nyash") {
+            files.push(path);
+        }
+    }
+}
+
+/// The conformance programs, then the samples that say what they print.
 fn programs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("tests/conformance"))
-        .expect("tests/conformance exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "nyash"))
-        .collect();
+    let mut files = Vec::new();
+    nyash_files(&root().join("tests/conformance"), &mut files);
+    let mut samples = Vec::new();
+    nyash_files(&root().join("samples"), &mut samples);
+    files.extend(samples.into_iter().filter(|p| p.with_extension("out").exists()));
     files.sort();
     files
 }

@@ -217,6 +217,11 @@ pub unsafe extern "C" fn nyrt_set_inner(obj: *const Value, src: *const Value) {
     crate::object::set_inner(&*obj, (*src).clone());
 }
 
+#[no_mangle]
+pub unsafe extern "C" fn nyrt_get_inner(obj: *const Value, dst: *mut Value) {
+    *dst = crate::object::inner_of(&*obj);
+}
+
 /// A field read; `cache` is the site's inline cache (`object::FieldCache`).
 #[no_mangle]
 pub unsafe extern "C" fn nyrt_get_field(

@@ -38,8 +38,9 @@ pub fn dispatch(recv: &Value, method: Sym, args: &[Value]) -> RtResult<Dispatch>
         return Ok(Dispatch::Done(Value::str(display(recv)?)));
     }
     let inner = inst.inner();
+    let class = class::get(inst.class);
     if matches!(inner, Value::Void) {
-        return Err(boxes::unknown_method(&sym_name(method), &class::name(inst.class)));
+        return Err(boxes::unknown_method(&sym_name(method), &class.name));
     }
-    boxes::call(&inner, method, args).map(Dispatch::Done)
+    boxes::call_as(&inner, method, args, Some(&class.name)).map(Dispatch::Done)
 }

@@ -471,6 +471,17 @@ pub fn set_inner(obj: &Value, value: Value) {
     }
 }
 
+/// The inner builtin value of a box delegating to a builtin box (void for any other).
+pub fn inner_of(obj: &Value) -> Value {
+    match obj {
+        Value::Obj(o) => match &**o {
+            Obj::Instance(inst) => inst.inner(),
+            _ => Value::Void,
+        },
+        _ => Value::Void,
+    }
+}
+
 /// `await v`: a future's value (or its error); any other value is its own result.
 pub fn await_value(v: &Value) -> RtResult {
     match v {

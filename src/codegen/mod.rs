@@ -523,6 +523,12 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.call_rt(rt.set_inner, &[o, s]);
                 self.release_temps(&[*obj, *src]);
             }
+            Inst::GetInner { dst, obj } => {
+                let (o, out) = (self.operand(*obj), self.result_slot());
+                self.call_rt(rt.get_inner, &[o, out]);
+                self.release_temps(&[*obj]);
+                self.define_result(*dst);
+            }
             // The VM lets these instructions' operands go before their results are stored
             // (and before an error is handled): so do we.
             Inst::GetField { dst, obj, field, via_me, loc } => self.get_field(*dst, *obj, field, *via_me, loc),

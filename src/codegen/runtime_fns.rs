@@ -116,6 +116,7 @@ runtime_fns! {
     new_builtin = nyrt_new_builtin: (*const u8, usize, *mut V, u32, *mut V, u64) -> u32,
     alloc = nyrt_alloc: (u32, u32, *mut V),
     set_inner = nyrt_set_inner: (*const V, *const V),
+    get_inner = nyrt_get_inner: (*const V, *mut V),
     get_field = nyrt_get_field: (*const V, u32, u32, *mut V, u64, *const Cell<FieldCache>) -> u32,
     set_field = nyrt_set_field: (*const V, u32, *const V, u32, u64, *const Cell<FieldCache>) -> u32,
     get_global = nyrt_get_global: (u32, *mut V),

@@ -5,7 +5,7 @@
 use super::{BoxId, FieldDef, FuncId, MethodDef};
 use crate::diag::Diagnostic;
 use crate::syntax::ast::{self, BoxDecl, Item, StmtKind};
-use nyash_runtime::boxes::is_builtin_box;
+use nyash_runtime::boxes::{is_builtin_box, signatures, Signature};
 use rustc_hash::FxHashMap;
 
 /// A function body waiting to be lowered.
@@ -211,6 +211,9 @@ impl<'a> Index<'a> {
             add_field(&mut fields, FieldDef { name, weak: false, private: false });
         }
 
+        let inherited_builtin = parents.iter().find_map(|&p| self.boxes[p as usize].builtin_parent.clone());
+        let builtin = self.boxes[id as usize].builtin_parent.clone().or(inherited_builtin);
+        let builtin_methods = builtin.as_deref().and_then(signatures);
         let mut methods = FxHashMap::default();
         let mut order = Vec::new();
         for m in &decl.methods {
@@ -222,21 +225,7 @@ impl<'a> Index<'a> {
                 ));
                 continue;
             }
-            let inherited = parents.iter().any(|&p| self.boxes[p as usize].methods.contains_key(name));
-            if m.is_override && !inherited {
-                self.error(
-                    Diagnostic::error(
-                        m.name.span,
-                        format!("`override` of `{name}`, which no parent of `{}` has", decl.name.name),
-                    )
-                    .help("remove `override`, or delegate to a box that defines this method"),
-                );
-            } else if inherited && !m.is_override && name != "fini" {
-                self.error(
-                    Diagnostic::error(m.name.span, format!("method `{name}` redefines a parent's method"))
-                        .help(format!("write `override {name}(...)` to replace it")),
-                );
-            }
+            self.check_redefinition(decl, m, &parents, builtin_methods.as_deref());
             let func = self.add_body(format!("{}.{}/{}", decl.name.name, name, m.params.len()), Some(id), m, false);
             methods.insert(name.clone(), MethodDef { name: name.clone(), func, arity: m.params.len() as u32 });
             order.push(name.clone());
@@ -263,15 +252,45 @@ impl<'a> Index<'a> {
                 self.add_body(format!("{}.{}/{}", decl.name.name, c.name.name, c.params.len()), Some(id), c, true);
             constructors.push(MethodDef { name: c.name.name.clone(), func, arity: c.params.len() as u32 });
         }
-        let inherited_builtin = parents.iter().find_map(|&p| self.boxes[p as usize].builtin_parent.clone());
         let info = &mut self.boxes[id as usize];
         info.fields = fields;
         info.methods = methods;
         info.method_order = order;
         info.constructors = constructors;
         info.ancestors = ancestors;
-        if info.builtin_parent.is_none() {
-            info.builtin_parent = inherited_builtin;
+        info.builtin_parent = builtin;
+    }
+
+    /// The `override` rules for method `m` of `decl`: `override` needs a parent (a user
+    /// box or the builtin box delegated to) that has the method, and redefining a parent's
+    /// method needs `override`. `fini` and a builtin's `toString` are exempt: every box
+    /// has them, and defining them is how a box takes part. So are a builtin's aliases
+    /// (`add` beside ArrayBox's `push`): `override` may name them, but a box defining one
+    /// is most likely not thinking of the builtin's spelling.
+    fn check_redefinition(
+        &mut self,
+        decl: &BoxDecl,
+        m: &ast::Function,
+        parents: &[BoxId],
+        builtin: Option<&[Signature]>,
+    ) {
+        let name = &m.name.name;
+        let in_user = parents.iter().any(|&p| self.boxes[p as usize].methods.contains_key(name));
+        let in_builtin = builtin.is_some_and(|b| b.iter().any(|s| s.answers_to(name)));
+        let builtin_own = builtin.is_some_and(|b| b.iter().any(|s| s.name == name));
+        if m.is_override && !in_user && !in_builtin {
+            self.error(
+                Diagnostic::error(
+                    m.name.span,
+                    format!("`override` of `{name}`, which no parent of `{}` has", decl.name.name),
+                )
+                .help("remove `override`, or delegate to a box that defines this method"),
+            );
+        } else if !m.is_override && name != "fini" && (in_user || builtin_own && name != "toString") {
+            self.error(
+                Diagnostic::error(m.name.span, format!("method `{name}` redefines a parent's method"))
+                    .help(format!("write `override {name}(...)` to replace it")),
+            );
         }
     }
 

@@ -802,6 +802,13 @@ impl<'a> FnLower<'a> {
         let args = self.args(args);
         let obj = self.new_reg();
         self.emit(Inst::Alloc { dst: obj, class });
+        // A box delegating to a builtin starts with the builtin's empty value, so that
+        // forwarding works even where no constructor calls `from StringBox.birth(...)`.
+        if let Some(builtin) = self.index.boxes[class as usize].builtin_parent.clone() {
+            if nyash_runtime::boxes::constructs_without_arguments(&builtin) {
+                self.set_inner(obj, &builtin, vec![], loc);
+            }
+        }
         match ctor {
             // Constructors return `me`, so the new instance flows through one register.
             Some(func) => self.emit(Inst::Call { dst, func, args: std::iter::once(obj).chain(args).collect(), loc }),
@@ -828,17 +835,49 @@ impl<'a> FnLower<'a> {
         info.parents.iter().find_map(|&p| self.constructor(p, arity))
     }
 
+    /// Give `obj` a fresh inner value: `new builtin(args)`.
+    fn set_inner(&mut self, obj: Reg, builtin: &str, args: Vec<Reg>, loc: Loc) {
+        let inner = self.new_reg();
+        self.emit(Inst::NewBuiltin { dst: inner, name: builtin.into(), args, loc });
+        self.emit(Inst::SetInner { obj, src: inner });
+    }
+
+    /// Does builtin box `builtin` have `method` taking `arity` arguments? Reports it if not.
+    fn check_builtin_method(&mut self, builtin: &str, method: &ast::Ident, arity: usize) -> bool {
+        let signatures = nyash_runtime::boxes::signatures(builtin).unwrap_or_default();
+        let Some(found) = signatures.iter().find(|s| s.answers_to(&method.name)) else {
+            let names = signatures.iter().map(|s| s.name);
+            self.error(
+                Diagnostic::error(method.span, format!("`{builtin}` has no method `{}`", method.name))
+                    .label("not a method of this builtin box")
+                    .suggest(&method.name, names),
+            );
+            return false;
+        };
+        if found.arity != arity {
+            let message = nyash_runtime::boxes::arity_message(builtin, &method.name, arity, found.arity);
+            self.error(Diagnostic::error(method.span, message));
+            return false;
+        }
+        true
+    }
+
     fn from_call(&mut self, parent: &ast::Ident, method: &ast::Ident, args: &[Expr], loc: Loc) -> Reg {
         let me = self.me(parent.span);
         let dst = self.new_reg();
         let Some(owner) = self.owner else { return dst };
         let is_ctor = matches!(method.name.as_str(), "birth" | "init" | "pack");
         let owner_info = &self.index.boxes[owner as usize];
-        if owner_info.builtin_parent.as_deref() == Some(parent.name.as_str()) && is_ctor {
-            let args = self.args(args);
-            let inner = self.new_reg();
-            self.emit(Inst::NewBuiltin { dst: inner, name: parent.name.clone(), args, loc });
-            self.emit(Inst::SetInner { obj: me, src: inner });
+        if owner_info.builtin_parent.as_deref() == Some(parent.name.as_str()) {
+            if is_ctor {
+                let args = self.args(args);
+                self.set_inner(me, &parent.name, args, loc);
+            } else if self.check_builtin_method(&parent.name, method, args.len()) {
+                let inner = self.new_reg();
+                self.emit(Inst::GetInner { dst: inner, obj: me });
+                let args = self.args(args);
+                self.emit(Inst::BoxCall { dst, recv: inner, method: method.name.clone(), args, loc });
+            }
             return dst;
         }
         let Some(&p) = self.index.box_ids.get(&parent.name).filter(|p| owner_info.parents.contains(p)) else {

@@ -103,6 +103,11 @@ pub enum Inst {
         obj: Reg,
         src: Reg,
     },
+    /// The inner builtin value of a box delegating to a builtin box (`from StringBox.m()`).
+    GetInner {
+        dst: Reg,
+        obj: Reg,
+    },
     /// `via_me` says the access is written `me.f`, which may touch private fields.
     GetField {
         dst: Reg,
@@ -264,7 +269,7 @@ macro_rules! dst_accessors {
 
 impl Inst {
     dst_accessors! {
-        writes: Const, Move, Binary, Unary, Call, BoxCall, NewBuiltin, Alloc, GetField, GetGlobal, Singleton,
+        writes: Const, Move, Binary, Unary, Call, BoxCall, NewBuiltin, Alloc, GetInner, GetField, GetGlobal, Singleton,
             Catch, CatchValue, IsA, MakeFuture, FailedFuture, Await;
         no_write: SetInner, SetField, SetGlobal, Print
     }
@@ -285,7 +290,7 @@ impl Inst {
             Call { args, .. } | NewBuiltin { args, .. } => args.clone(),
             BoxCall { recv, args, .. } => std::iter::once(*recv).chain(args.iter().copied()).collect(),
             SetInner { obj, src } | SetField { obj, src, .. } => vec![*obj, *src],
-            GetField { obj, .. } => vec![*obj],
+            GetField { obj, .. } | GetInner { obj, .. } => vec![*obj],
         }
     }
 }

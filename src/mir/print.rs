@@ -58,6 +58,7 @@ impl Display for Inst {
             NewBuiltin { dst, name, args, loc: l } => write!(f, "%{dst} = new {name}({}) {}", Regs(args), loc(l)),
             Alloc { dst, class } => write!(f, "%{dst} = alloc box{class}"),
             SetInner { obj, src } => write!(f, "setinner %{obj}, %{src}"),
+            GetInner { dst, obj } => write!(f, "%{dst} = getinner %{obj}"),
             GetField { dst, obj, field, via_me, loc: l } => {
                 write!(f, "%{dst} = getfield %{obj}.{field}{} {}", if *via_me { " me" } else { "" }, loc(l))
             }

@@ -22,7 +22,8 @@ use nyash_runtime::dispatch::{dispatch, Dispatch};
 use nyash_runtime::error::{catch_value, caught_exception, caught_is_a, with_caught, Exception, RtResult};
 use nyash_runtime::hooks::NativeCode;
 use nyash_runtime::object::{
-    await_value, class_of, get_field, instance_class, new_obj, set_field, set_inner, FieldCache, Instance, Obj,
+    await_value, class_of, get_field, inner_of, instance_class, new_obj, set_field, set_inner, FieldCache, Instance,
+    Obj,
 };
 use nyash_runtime::ops::{self, Cmp};
 use nyash_runtime::value::tag;
@@ -350,6 +351,10 @@ impl Vm {
             Op::SetInner { obj, src } => {
                 let value = fr.take(*src);
                 set_inner(&fr.take(*obj), value);
+            }
+            Op::GetInner { dst, obj } => {
+                let inner = inner_of(&fr.take(*obj));
+                fr.set(*dst, inner);
             }
             Op::GetField { dst, obj, field, via_me, loc, cache } => {
                 let obj = fr.take(*obj);

@@ -45,6 +45,10 @@ impl<T: ?Sized> Method<T> {
     fn answers_to(&self, name: &str) -> bool {
         self.name == name || self.aliases.contains(&name)
     }
+
+    fn signature(&self) -> Signature {
+        Signature { name: self.name, aliases: self.aliases, arity: self.arity }
+    }
 }
 
 /// A method call as its function sees it: the box's contents, the receiver itself, and
@@ -163,6 +167,9 @@ fn run<T: ?Sized>(
     values: &[Value],
 ) -> RtResult {
     let Some(m) = row(kind, rows, method) else {
+        if method == crate::class::SYM_TO_STRING && kind != Kind::Plain {
+            return run(Kind::Plain, owner, PLAIN, recv, recv, method, values);
+        }
         return Err(unknown_method(&sym_name(method), owner));
     };
     if values.len() != m.arity {
@@ -173,9 +180,15 @@ fn run<T: ?Sized>(
 
 /// Run a builtin method on a value that is not a user instance.
 pub fn call(recv: &Value, method: Sym, args: &[Value]) -> RtResult {
+    call_as(recv, method, args, None)
+}
+
+/// Run a builtin method; errors name `owner` if given (the user box whose instance
+/// forwarded the call to its inner value) rather than the builtin box.
+pub fn call_as(recv: &Value, method: Sym, args: &[Value], owner: Option<&str>) -> RtResult {
     macro_rules! on {
         ($kind:ident, $owner:expr, $table:expr, $this:expr) => {
-            run(Kind::$kind, $owner, $table, $this, recv, method, args)
+            run(Kind::$kind, owner.unwrap_or($owner), $table, $this, recv, method, args)
         };
     }
     match recv {
@@ -200,13 +213,59 @@ pub fn call(recv: &Value, method: Sym, args: &[Value]) -> RtResult {
     }
 }
 
+/// A method as the compiler checks it, whatever the contents of its box.
+pub struct Signature {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub arity: usize,
+}
+
+impl Signature {
+    fn of<T: ?Sized>(rows: &'static [Method<T>]) -> Vec<Signature> {
+        let plain = PLAIN.iter().filter(|p| !rows.iter().any(|m| m.answers_to(p.name)));
+        rows.iter().map(Method::signature).chain(plain.map(Method::signature)).collect()
+    }
+
+    pub fn answers_to(&self, name: &str) -> bool {
+        self.name == name || self.aliases.contains(&name)
+    }
+}
+
+/// The methods of the builtin box called `box_name` (the table [`call`] uses for it), or
+/// `None` if there is no such box.
+pub fn signatures(box_name: &str) -> Option<Vec<Signature>> {
+    Some(match box_name {
+        "IntegerBox" => Signature::of(number::INT),
+        "FloatBox" => Signature::of(number::FLOAT),
+        "BoolBox" => Signature::of(number::BOOL),
+        "StringBox" => Signature::of(string::METHODS),
+        "ArrayBox" => Signature::of(array::METHODS),
+        "MapBox" => Signature::of(map::METHODS),
+        "ConsoleBox" => Signature::of(console::METHODS),
+        "MathBox" => Signature::of(math::METHODS),
+        "DebugBox" => Signature::of(debug::METHODS),
+        "ErrorBox" => Signature::of(error::METHODS),
+        "TimeBox" => Signature::of(system::TIME),
+        "RandomBox" => Signature::of(random::METHODS),
+        "FileBox" => Signature::of(system::FILE),
+        "JSONBox" => Signature::of(json::METHODS),
+        "NullBox" => Vec::new(),
+        _ => return None,
+    })
+}
+
 pub fn unknown_method(method: &str, type_name: &str) -> Exception {
     Exception::runtime(format!("Unknown method '{method}' for {type_name}"))
 }
 
 pub fn wrong_arity(owner: &str, method: &str, given: usize, want: usize) -> Exception {
+    Exception::runtime(arity_message(owner, method, given, want))
+}
+
+/// The one wording of a wrong argument count, at compile time and at run time.
+pub fn arity_message(owner: &str, method: &str, given: usize, want: usize) -> String {
     let plural = if want == 1 { "" } else { "s" };
-    Exception::runtime(format!("Method '{method}' of {owner} takes {want} argument{plural}, {given} given"))
+    format!("Method '{method}' of {owner} takes {want} argument{plural}, {given} given")
 }
 
 /// A constructor: `new Name(args)` of a builtin box.
@@ -261,6 +320,12 @@ pub fn is_builtin_box(name: &str) -> bool {
     CONSTRUCTORS.iter().any(|c| c.name == name)
 }
 
+/// Can `new name()` make the builtin box `name` with no arguments? (A box delegating to
+/// it then starts with such an inner value.)
+pub fn constructs_without_arguments(name: &str) -> bool {
+    CONSTRUCTORS.iter().any(|c| c.name == name && c.arities.contains(&0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +337,14 @@ mod tests {
         assert!(
             matches!(&e.value, Value::Obj(o) if matches!(&**o, Obj::Error(b) if b.message == "Unknown method 'frob' for FloatBox"))
         );
+    }
+
+    #[test]
+    fn every_constructible_box_has_signatures() {
+        for c in CONSTRUCTORS {
+            assert!(signatures(c.name).is_some_and(|s| s.iter().all(|m| m.name != "birth")), "{}", c.name);
+        }
+        assert!(signatures("StringBox").unwrap().iter().any(|m| m.answers_to("len") && m.arity == 0));
     }
 
     #[test]
