@@ -30,6 +30,11 @@ pub enum Obj {
     Random(Cell<u64>),
     File(String),
     Json(RefCell<serde_json::Value>),
+    Regex(regex::Regex),
+    Buffer(RefCell<Vec<u8>>),
+    Stream(RefCell<crate::boxes::Stream>),
+    /// A namespace of `using nyashstd`, as the receiver of its functions.
+    Std(crate::boxes::Namespace),
 }
 
 /// Class ids of builtin boxes and strings: above every user box's, below the caches'
@@ -56,6 +61,10 @@ impl Obj {
                 Obj::Random(_) => 9,
                 Obj::File(_) => 10,
                 Obj::Json(_) => 11,
+                Obj::Std(_) => 12,
+                Obj::Regex(_) => 13,
+                Obj::Buffer(_) => 14,
+                Obj::Stream(_) => 15,
             }
     }
 
@@ -74,6 +83,10 @@ impl Obj {
             Obj::Random(_) => "RandomBox",
             Obj::File(_) => "FileBox",
             Obj::Json(_) => "JSONBox",
+            Obj::Std(_) => "nyashstd",
+            Obj::Regex(_) => "RegexBox",
+            Obj::Buffer(_) => "BufferBox",
+            Obj::Stream(_) => "StreamBox",
         }
         .to_string()
     }

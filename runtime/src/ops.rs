@@ -186,6 +186,12 @@ fn write_display(v: &Value, out: &mut String) -> RtResult<()> {
             }
             Obj::Caught(e) => write_display(&e.value, out)?,
             Obj::Json(doc) => out.push_str(&doc.borrow().to_string()),
+            Obj::Regex(re) => out.push_str(&format!("RegexBox({})", re.as_str())),
+            Obj::Buffer(bytes) => out.push_str(&format!("BufferBox({} bytes)", bytes.borrow().len())),
+            Obj::Stream(s) => {
+                let s = s.borrow();
+                out.push_str(&format!("StreamBox({} bytes, position {})", s.bytes.len(), s.position));
+            }
             other => {
                 out.push_str(&other.type_name());
                 out.push_str("()");

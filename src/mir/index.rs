@@ -350,7 +350,12 @@ impl<'a> Index<'a> {
         for item in items {
             match item {
                 Item::Stmt(s) => self.top_level_globals(std::slice::from_ref(s)),
-                Item::Using(_) => self.uses_std = true,
+                Item::Using(name) if name.name == "nyashstd" => self.uses_std = true,
+                Item::Using(name) => self.error(
+                    Diagnostic::error(name.span, format!("unknown namespace `{}`", name.name))
+                        .label("no such library")
+                        .help("the one library is `nyashstd`"),
+                ),
                 _ => {}
             }
         }

@@ -641,7 +641,11 @@ impl<'a> FnLower<'a> {
                     dst
                 }
                 _ => {
-                    self.error(Diagnostic::error(span, format!("undefined variable `{name}`")).label("not declared"));
+                    let mut d = Diagnostic::error(span, format!("undefined variable `{name}`")).label("not declared");
+                    if nyash_runtime::boxes::nyashstd::NAMESPACES.iter().any(|(ns, _)| *ns == name) {
+                        d = d.help(format!("`{name}` is a namespace of the standard library: write `using nyashstd`"));
+                    }
+                    self.error(d);
                     self.constant(Const::Void)
                 }
             },
@@ -748,7 +752,9 @@ impl<'a> FnLower<'a> {
         dst
     }
 
-    /// `using nyashstd`: `string.upper(s)` is `s.toUpper()`, `console.log(x)` logs, ...
+    /// `using nyashstd`: `string.upper(s)` calls `upper` of the namespace's box (a local
+    /// or global of the same name hides the namespace). Unknown functions and wrong
+    /// argument counts are compile errors.
     fn std_namespace_call(&mut self, recv: &Expr, method: &ast::Ident, args: &[Expr], loc: Loc) -> Option<Reg> {
         let ExprKind::Var(ns) = &recv.kind else {
             return None;
@@ -756,23 +762,15 @@ impl<'a> FnLower<'a> {
         if !self.index.uses_std || self.lookup(ns).is_some() {
             return None;
         }
-        let (receiver, rest): (Reg, &[Expr]) = match ns.as_str() {
-            "console" => {
-                let dst = self.new_reg();
-                self.emit(Inst::NewBuiltin { dst, name: "ConsoleBox".into(), args: vec![], loc });
-                (dst, args)
-            }
-            "string" | "integer" | "bool" | "array" if !args.is_empty() => (self.expr(&args[0]), &args[1..]),
-            _ => return None,
-        };
-        let name = match method.name.as_str() {
-            "upper" => "toUpper",
-            "lower" => "toLower",
-            other => other,
-        };
-        let args = self.args(rest);
+        let (name, builtin) = nyash_runtime::boxes::nyashstd::NAMESPACES.iter().find(|(name, _)| name == ns)?;
         let dst = self.new_reg();
-        self.emit(Inst::BoxCall { dst, recv: receiver, method: name.into(), args, loc });
+        if !self.check_builtin_method(builtin, name, method, args.len()) {
+            return Some(dst);
+        }
+        let receiver = self.new_reg();
+        self.emit(Inst::NewBuiltin { dst: receiver, name: builtin.to_string(), args: vec![], loc });
+        let args = self.args(args);
+        self.emit(Inst::BoxCall { dst, recv: receiver, method: method.name.clone(), args, loc });
         Some(dst)
     }
 
@@ -842,20 +840,22 @@ impl<'a> FnLower<'a> {
         self.emit(Inst::SetInner { obj, src: inner });
     }
 
-    /// Does builtin box `builtin` have `method` taking `arity` arguments? Reports it if not.
-    fn check_builtin_method(&mut self, builtin: &str, method: &ast::Ident, arity: usize) -> bool {
+    /// Does builtin box `builtin` (called `shown` in messages) have `method` taking
+    /// `arity` arguments? Reports it if not.
+    fn check_builtin_method(&mut self, builtin: &str, shown: &str, method: &ast::Ident, arity: usize) -> bool {
         let signatures = nyash_runtime::boxes::signatures(builtin).unwrap_or_default();
         let Some(found) = signatures.iter().find(|s| s.answers_to(&method.name)) else {
             let names = signatures.iter().map(|s| s.name);
+            let noun = if builtin == shown { "method" } else { "function" };
             self.error(
-                Diagnostic::error(method.span, format!("`{builtin}` has no method `{}`", method.name))
-                    .label("not a method of this builtin box")
+                Diagnostic::error(method.span, format!("`{shown}` has no {noun} `{}`", method.name))
+                    .label(format!("no such {noun}"))
                     .suggest(&method.name, names),
             );
             return false;
         };
         if found.arity != arity {
-            let message = nyash_runtime::boxes::arity_message(builtin, &method.name, arity, found.arity);
+            let message = nyash_runtime::boxes::arity_message(shown, &method.name, arity, found.arity);
             self.error(Diagnostic::error(method.span, message));
             return false;
         }
@@ -872,7 +872,7 @@ impl<'a> FnLower<'a> {
             if is_ctor {
                 let args = self.args(args);
                 self.set_inner(me, &parent.name, args, loc);
-            } else if self.check_builtin_method(&parent.name, method, args.len()) {
+            } else if self.check_builtin_method(&parent.name, &parent.name, method, args.len()) {
                 let inner = self.new_reg();
                 self.emit(Inst::GetInner { dst: inner, obj: me });
                 let args = self.args(args);

@@ -11,6 +11,7 @@
 //! [`Kind`], one arm in [`call`] and, if it can be made with `new`, one constructor row.
 
 mod array;
+mod buffer;
 mod console;
 mod debug;
 mod error;
@@ -19,7 +20,10 @@ pub mod json;
 mod map;
 mod math;
 mod number;
+pub mod nyashstd;
 mod random;
+mod regexp;
+mod stream;
 mod string;
 mod system;
 
@@ -31,6 +35,8 @@ use crate::value::Value;
 use std::cell::RefCell;
 
 pub use array::new_array;
+pub use nyashstd::Namespace;
+pub use stream::Stream;
 
 /// One method of a builtin box whose contents are a `T`.
 pub struct Method<T: ?Sized + 'static> {
@@ -93,7 +99,12 @@ impl Args<'_> {
     }
 
     fn expected<T>(&self, what: &str, got: &Value) -> RtResult<T> {
-        err(format!("Method '{}' of {} expects {what}, got {}", sym_name(self.method), self.owner, got.type_name()))
+        err(format!("{} expects {what}, got {}", self.describe(), got.type_name()))
+    }
+
+    /// "Method 'm' of Box", as error messages begin.
+    fn describe(&self) -> String {
+        format!("Method '{}' of {}", sym_name(self.method), self.owner)
     }
 }
 
@@ -115,6 +126,13 @@ pub enum Kind {
     Random,
     File,
     Json,
+    Regex,
+    Buffer,
+    Stream,
+    StdString,
+    StdInteger,
+    StdBool,
+    StdArray,
     /// Boxes with no methods of their own but `toString` (futures, user instances reached
     /// as builtin receivers).
     Plain,
@@ -208,6 +226,13 @@ pub fn call_as(recv: &Value, method: Sym, args: &[Value], owner: Option<&str>) -
             Obj::Random(state) => on!(Random, "RandomBox", random::METHODS, state),
             Obj::File(path) => on!(File, "FileBox", system::FILE, path.as_str()),
             Obj::Json(doc) => on!(Json, "JSONBox", json::METHODS, doc),
+            Obj::Regex(re) => on!(Regex, "RegexBox", regexp::METHODS, re),
+            Obj::Buffer(bytes) => on!(Buffer, "BufferBox", buffer::METHODS, bytes),
+            Obj::Stream(stream) => on!(Stream, "StreamBox", stream::METHODS, stream),
+            Obj::Std(Namespace::String) => on!(StdString, "string", nyashstd::STRING, &()),
+            Obj::Std(Namespace::Integer) => on!(StdInteger, "integer", nyashstd::INTEGER, &()),
+            Obj::Std(Namespace::Bool) => on!(StdBool, "bool", nyashstd::BOOL, &()),
+            Obj::Std(Namespace::Array) => on!(StdArray, "array", nyashstd::ARRAY, &()),
             Obj::Instance(_) | Obj::Future(_) | Obj::Caught(_) => on!(Plain, &o.type_name(), PLAIN, recv),
         },
     }
@@ -249,6 +274,13 @@ pub fn signatures(box_name: &str) -> Option<Vec<Signature>> {
         "RandomBox" => Signature::of(random::METHODS),
         "FileBox" => Signature::of(system::FILE),
         "JSONBox" => Signature::of(json::METHODS),
+        "RegexBox" => Signature::of(regexp::METHODS),
+        "BufferBox" => Signature::of(buffer::METHODS),
+        "StreamBox" => Signature::of(stream::METHODS),
+        "nyashstd.string" => Signature::of(nyashstd::STRING),
+        "nyashstd.integer" => Signature::of(nyashstd::INTEGER),
+        "nyashstd.bool" => Signature::of(nyashstd::BOOL),
+        "nyashstd.array" => Signature::of(nyashstd::ARRAY),
         "NullBox" => Vec::new(),
         _ => return None,
     })
@@ -301,6 +333,13 @@ static CONSTRUCTORS: &[Constructor] = &[
     },
     Constructor { name: "NullBox", arities: &[0], make: |_| Ok(Value::Null) },
     Constructor { name: "JSONBox", arities: &[1], make: |a| json::parse(&a.text(0)?) },
+    Constructor { name: "RegexBox", arities: &[1], make: regexp::construct },
+    Constructor { name: "BufferBox", arities: &[0], make: |_| Ok(buffer::new_buffer(Vec::new())) },
+    Constructor { name: "StreamBox", arities: &[0], make: |_| Ok(new_obj(Obj::Stream(RefCell::default()))) },
+    Constructor { name: "nyashstd.string", arities: &[0], make: |_| Ok(new_obj(Obj::Std(Namespace::String))) },
+    Constructor { name: "nyashstd.integer", arities: &[0], make: |_| Ok(new_obj(Obj::Std(Namespace::Integer))) },
+    Constructor { name: "nyashstd.bool", arities: &[0], make: |_| Ok(new_obj(Obj::Std(Namespace::Bool))) },
+    Constructor { name: "nyashstd.array", arities: &[0], make: |_| Ok(new_obj(Obj::Std(Namespace::Array))) },
 ];
 
 /// `new Name(args)` of a builtin box.
