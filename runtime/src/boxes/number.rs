@@ -37,5 +37,5 @@ pub static BOOL: &[Method<bool>] = &[
     Method { name: "toString", aliases: &[], arity: 0, run: to_string },
     Method { name: "equals", aliases: &[], arity: 1, run: equal },
     Method { name: "toFloat", aliases: &[], arity: 0, run: |c| Ok(Value::Float(*c.this as i64 as f64)) },
-    Method { name: "toInteger", aliases: &[], arity: 0, run: |c| Ok(Value::Int(*c.this as i64)) },
+    Method { name: "toInteger", aliases: &["abs"], arity: 0, run: |c| Ok(Value::Int(*c.this as i64)) },
 ];
