@@ -153,12 +153,8 @@ impl Loader<'_> {
         let file = self.sources.add(name, text);
         let (tokens, lex_errors) = lexer::lex(file, &self.sources.file(file).text);
         for e in lex_errors {
-            self.diags.push(syntax_diagnostic(
-                e.span(),
-                e.found().map(|c| format!("character `{}`", c.escape_debug())),
-                e.label(),
-                "unexpected character",
-            ));
+            let found = e.found().map(|c| format!("character `{}`", c.escape_debug()));
+            self.diags.push(syntax_diagnostic(*e.span(), found, expected(e.expected()), "unexpected character"));
         }
         let unparsable = match lexer::delimiters(&tokens) {
             lexer::Delimiters::Balanced => None,
@@ -176,35 +172,54 @@ impl Loader<'_> {
             self.diags.push(diagnostic);
             return Program { items: Vec::new() };
         }
-        let (program, parse_errors) = parser::parse(file, len, tokens);
+        let (program, parse_errors) = parser::parse(file, len, &tokens);
         for e in parse_errors {
-            if let chumsky::error::SimpleReason::Custom(msg) = e.reason() {
-                self.diags.push(Diagnostic::error(e.span(), msg.clone()));
+            if let chumsky::error::RichReason::Custom(msg) = e.reason() {
+                self.diags.push(Diagnostic::error(*e.span(), msg.clone()));
                 continue;
             }
             let found = e.found().map(|t| format!("`{t}`"));
-            let mut d = syntax_diagnostic(e.span(), found, e.label(), "unexpected token");
-            let expected: Vec<String> = e.expected().filter_map(|t| t.as_ref().map(|t| format!("`{t}`"))).collect();
-            if !expected.is_empty() && expected.len() <= 6 {
-                d = d.help(format!("expected {}", expected.join(", ")));
+            let d = syntax_diagnostic(*e.span(), found, expected(e.expected()), "unexpected token");
+            // Recovery at two levels may meet the same mistake twice: say it once.
+            if !self.diags.iter().any(|old| old.span == d.span && old.message == d.message) {
+                self.diags.push(d);
             }
-            if let chumsky::error::SimpleReason::Unclosed { span, delimiter } = e.reason() {
-                d = Diagnostic::error(*span, format!("unclosed `{delimiter}`")).label("this delimiter is never closed");
-            }
-            self.diags.push(d);
         }
         program
     }
 }
 
-fn syntax_diagnostic(span: Span, found: Option<String>, label: Option<&'static str>, what: &str) -> Diagnostic {
+/// "expected a, b or c" from what the parser would have accepted, if that is short
+/// enough to help.
+fn expected<'a, T: std::fmt::Display + 'a>(
+    patterns: impl ExactSizeIterator<Item = &'a chumsky::error::RichPattern<'a, T>>,
+) -> Option<String> {
+    use chumsky::error::RichPattern;
+    let mut names: Vec<String> = patterns
+        .filter_map(|p| match p {
+            RichPattern::Token(t) => Some(format!("`{}`", &**t)),
+            RichPattern::Label(l) => Some(l.to_string()),
+            RichPattern::EndOfInput => Some("end of file".to_string()),
+            _ => None,
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    let last = names.pop()?;
+    if names.len() >= 6 {
+        return None;
+    }
+    Some(if names.is_empty() { format!("expected {last}") } else { format!("expected {} or {last}", names.join(", ")) })
+}
+
+fn syntax_diagnostic(span: Span, found: Option<String>, expected: Option<String>, what: &str) -> Diagnostic {
     let message = match found {
         Some(f) => format!("syntax error: unexpected {f}"),
         None => "syntax error: unexpected end of file".to_string(),
     };
     let d = Diagnostic::error(span, message).label(what.to_string());
-    match label {
-        Some(l) => d.help(format!("while reading {l}")),
+    match expected {
+        Some(help) => d.help(help),
         None => d,
     }
 }

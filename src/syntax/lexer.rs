@@ -4,18 +4,27 @@
 //! tokens and [`join_lines`] then drops the ones that cannot end a statement: inside
 //! parentheses, after a binary operator, `,` or `.`, and before a token that can only
 //! continue the previous line (`.`, `else`, `catch`, `finally`, `{`).
+//!
+//! Tokens borrow their text from the source (a string literal keeps its escapes until the
+//! parser reads it), so a token is two words and copying one costs nothing: the parser
+//! backtracks over tokens freely.
 
 use super::span::Span;
+use chumsky::input::WithContext;
+use chumsky::label::LabelError;
 use chumsky::prelude::*;
+use chumsky::text::TextExpected;
+use chumsky::util::MaybeRef;
 use std::fmt;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Tok {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tok<'src> {
     /// Digits as written; the parser checks the range so the error can point at them.
-    Int(String),
-    Float(String),
-    Str(String),
-    Ident(String),
+    Int(&'src str),
+    Float(&'src str),
+    /// A string literal's contents as written, escapes included (see [`unescape`]).
+    Str(&'src str),
+    Ident(&'src str),
     Kw(Kw),
     Punct(&'static str),
     Newline,
@@ -49,12 +58,11 @@ keywords! {
     Weak => "weak", Private => "private",
 }
 
-impl fmt::Display for Tok {
+impl fmt::Display for Tok<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Tok::Int(s) | Tok::Float(s) => write!(f, "{s}"),
-            Tok::Str(s) => write!(f, "{s:?}"),
-            Tok::Ident(s) => write!(f, "{s}"),
+            Tok::Int(s) | Tok::Float(s) | Tok::Ident(s) => write!(f, "{s}"),
+            Tok::Str(s) => write!(f, "\"{s}\""),
             Tok::Kw(k) => write!(f, "{}", k.text()),
             Tok::Punct(p) => write!(f, "{p}"),
             Tok::Newline => write!(f, "newline"),
@@ -62,62 +70,110 @@ impl fmt::Display for Tok {
     }
 }
 
-/// Longest first, so that `==` wins over `=`.
+/// A string literal's value: `\n \t \r \\ \"` are escapes, any other backslash pair
+/// is kept as written.
+pub fn unescape(raw: &str) -> String {
+    if !raw.contains('\\') {
+        return raw.to_string();
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('\\') => out.push('\\'),
+            Some('"') => out.push('"'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Two-character punctuation first, so that `==` wins over `=`.
 const PUNCTS: &[&str] = &[
     "==", "!=", "<=", ">=", "&&", "||", "(", ")", "{", "}", "[", "]", ",", ".", ";", ":", "+", "-", "*", "/", "%", "<",
     ">", "=", "!",
 ];
 
-pub type LexError = Simple<char, Span>;
+fn punct_named(text: &str) -> &'static str {
+    PUNCTS.iter().copied().find(|p| *p == text).unwrap_or("?")
+}
 
-fn lexer() -> impl Parser<char, Vec<(Tok, Span)>, Error = LexError> {
-    let float = text::int(10)
-        .then_ignore(just('.'))
-        .then(text::digits(10))
-        .map(|(int, frac): (String, String)| Tok::Float(format!("{int}.{frac}")));
-    let int = text::int(10).map(Tok::Int);
+type Chars<'src> = WithContext<Span, &'src str>;
+pub type LexError<'src> = Rich<'src, char, Span>;
 
-    let escape = just('\\').ignore_then(any()).map(|c| match c {
-        'n' => vec!['\n'],
-        't' => vec!['\t'],
-        'r' => vec!['\r'],
-        '\\' => vec!['\\'],
-        '"' => vec!['"'],
-        other => vec!['\\', other],
-    });
-    let string = just('"')
-        .ignore_then(escape.or(filter(|c: &char| *c != '"' && *c != '\\').map(|c| vec![c])).repeated().flatten())
-        .then_ignore(just('"').labelled("closing quote"))
-        .collect::<String>()
+/// What the lexer can report failures with: it is generic over its error type for the
+/// same reason as the parser (see `parser::Failure`).
+trait LexFailure<'src>:
+    'src
+    + chumsky::error::Error<'src, Chars<'src>>
+    + LabelError<'src, Chars<'src>, &'static str>
+    + LabelError<'src, Chars<'src>, TextExpected<()>>
+    + LabelError<'src, Chars<'src>, MaybeRef<'src, char>>
+{
+}
+
+impl<'src, E> LexFailure<'src> for E where
+    E: 'src
+        + chumsky::error::Error<'src, Chars<'src>>
+        + LabelError<'src, Chars<'src>, &'static str>
+        + LabelError<'src, Chars<'src>, TextExpected<()>>
+        + LabelError<'src, Chars<'src>, MaybeRef<'src, char>>
+{
+}
+
+fn lexer<'src, E: LexFailure<'src>>() -> impl Parser<'src, Chars<'src>, Vec<(Tok<'src>, Span)>, extra::Err<E>> {
+    let int = text::int(10);
+    let float = int.then(just('.')).then(text::digits(10)).to_slice().map(Tok::Float);
+
+    let escape = just('\\').then(any()).ignored();
+    let string = none_of("\\\"")
+        .ignored()
+        .or(escape)
+        .repeated()
+        .to_slice()
+        .delimited_by(just('"'), just('"').labelled("closing quote"))
         .map(Tok::Str);
 
-    let word = filter(|c: &char| c.is_alphabetic() || *c == '_')
-        .chain(filter(|c: &char| c.is_alphanumeric() || *c == '_').repeated())
-        .collect::<String>()
-        .map(|w| Kw::from_word(&w).map_or(Tok::Ident(w), Tok::Kw));
+    let word = any()
+        .filter(|c: &char| c.is_alphabetic() || *c == '_')
+        .then(any().filter(|c: &char| c.is_alphanumeric() || *c == '_').repeated())
+        .to_slice()
+        .map(|w: &str| Kw::from_word(w).map_or(Tok::Ident(w), Tok::Kw));
 
-    let punct = choice(PUNCTS.iter().map(|p| just(*p).to(Tok::Punct(p))).collect::<Vec<_>>());
+    let two = choice((just("=="), just("!="), just("<="), just(">="), just("&&"), just("||")));
+    let punct = two.or(one_of("(){}[],.;:+-*/%<>=!").to_slice()).map(|p| Tok::Punct(punct_named(p)));
     let newline = just('\n').to(Tok::Newline);
 
     // The last line may end without a newline, also inside a comment.
-    let line_comment = just("//").or(just("#")).then(take_until(just('\n').rewind().ignored().or(end()))).ignored();
-    let block_comment = just("/*").then(take_until(just("*/"))).ignored();
+    let line_comment = just("//").or(just("#")).then(none_of('\n').repeated()).ignored();
+    let block_comment = just("/*").then(any().and_is(just("*/").not()).repeated()).then(just("*/")).ignored();
     let blank = one_of(" \t\r\u{feff}").ignored();
-    let trivia = line_comment.or(block_comment).or(blank).repeated();
+    let trivia = choice((line_comment, block_comment, blank)).repeated();
 
-    let token = choice((float, int, string, word, punct, newline))
-        .map_with_span(|tok, span| (tok, span))
-        .recover_with(skip_then_retry_until([]));
+    let token = choice((float, int.to_slice().map(Tok::Int), string, word, punct, newline))
+        .map_with(|tok, e| (tok, e.span()))
+        .recover_with(skip_then_retry_until(any().ignored(), end()));
 
-    trivia.clone().ignore_then(token.then_ignore(trivia).repeated()).then_ignore(end())
+    trivia.ignore_then(token.then_ignore(trivia).repeated().collect()).then_ignore(end())
 }
 
 /// Lex one file. Errors are returned alongside whatever tokens could be recovered.
-pub fn lex(file: u32, text: &str) -> (Vec<(Tok, Span)>, Vec<LexError>) {
-    let chars = text.char_indices().map(|(i, c)| (c, Span::new(file, i..i + c.len_utf8())));
-    let eoi = Span::new(file, text.len()..text.len());
-    let stream = chumsky::Stream::from_iter(eoi, chars);
-    let (tokens, errors) = lexer().parse_recovery(stream);
+pub fn lex(file: u32, text: &str) -> (Vec<(Tok<'_>, Span)>, Vec<LexError<'_>>) {
+    if let Ok(tokens) = lexer::<EmptyErr>().parse(text.with_context(file)).into_result() {
+        return (join_lines(tokens), Vec::new());
+    }
+    let (tokens, errors) = lexer::<LexError>().parse(text.with_context(file)).into_output_errors();
     (join_lines(tokens.unwrap_or_default()), errors)
 }
 
@@ -255,7 +311,8 @@ mod tests {
     #[test]
     fn literals_and_comments() {
         assert_eq!(kinds("x = 3.25 // c\n# d\n/* e */ y"), "x = 3.25 newline y");
-        assert_eq!(kinds(r#""a\n\q""#), r#""a\n\\q""#);
+        assert_eq!(kinds(r#""a\n\q""#), r#""a\n\q""#);
+        assert_eq!(unescape(r#"a\n\q\"\\"#), "a\n\\q\"\\");
         assert_eq!(kinds("5.abs()"), "5 . abs ( )");
         assert_eq!(kinds("名前 = 1"), "名前 = 1");
     }

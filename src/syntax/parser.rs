@@ -1,260 +1,282 @@
-//! Tokens to the AST, with chumsky.
+//! Tokens to the AST, with chumsky's zero-copy parsers.
 //!
 //! Statements end at a newline or `;` (the lexer has already removed the newlines that
-//! cannot end one). Recovery works at two levels, statements and delimited groups, so one
-//! run reports every independent syntax error.
+//! cannot end one). Operators are read by one Pratt parser (LANGUAGE.md section 3's
+//! table is its binding powers). Recovery works at two levels, lines and delimited groups,
+//! so one run reports every independent syntax error; it costs nothing until an error.
 
 use super::ast::*;
-use super::lexer::{Kw, Tok};
+use super::lexer::{unescape, Kw, Tok};
 use super::span::Span;
+use chumsky::input::MappedInput;
+use chumsky::pratt::{infix, left, prefix};
 use chumsky::prelude::*;
 
-pub type ParseError = Simple<Tok, Span>;
+/// The parser's input: the lexer's tokens, each with its span.
+pub type Tokens<'a> = MappedInput<'a, Tok<'a>, Span, &'a [(Tok<'a>, Span)]>;
+pub type ParseError<'a> = Rich<'a, Tok<'a>, Span>;
 
-trait P<T>: Parser<Tok, T, Error = ParseError> + Clone {}
-impl<T, X: Parser<Tok, T, Error = ParseError> + Clone> P<T> for X {}
+/// What the parser reports failures with. A program is parsed first with [`EmptyErr`],
+/// which records nothing, and only if that fails again with [`Rich`] errors, which say
+/// what was found and expected: keeping those for every alternative tried costs most of
+/// the parse, and a program without errors needs none of it.
+pub trait Failure<'a>:
+    'a + chumsky::error::Error<'a, Tokens<'a>> + chumsky::label::LabelError<'a, Tokens<'a>, &'static str>
+{
+    fn custom(span: Span, message: String) -> Self;
+}
 
-fn punct(p: &'static str) -> impl P<Tok> {
+impl<'a> Failure<'a> for ParseError<'a> {
+    fn custom(span: Span, message: String) -> Self {
+        Rich::custom(span, message)
+    }
+}
+
+impl<'a> Failure<'a> for EmptyErr {
+    fn custom(_: Span, _: String) -> Self {
+        EmptyErr::default()
+    }
+}
+
+type Extra<F> = extra::Err<F>;
+
+trait P<'a, T, F: Failure<'a>>: Parser<'a, Tokens<'a>, T, Extra<F>> + Clone {}
+impl<'a, T, F: Failure<'a>, X: Parser<'a, Tokens<'a>, T, Extra<F>> + Clone> P<'a, T, F> for X {}
+
+fn punct<'a, F: Failure<'a>>(p: &'static str) -> impl P<'a, Tok<'a>, F> {
     just(Tok::Punct(p))
 }
 
-fn kw(k: Kw) -> impl P<Tok> {
+fn kw<'a, F: Failure<'a>>(k: Kw) -> impl P<'a, Tok<'a>, F> {
     just(Tok::Kw(k))
 }
 
-fn ident() -> impl P<Ident> {
-    filter_map(|span, tok| match tok {
-        Tok::Ident(name) => Ok(Ident { name, span }),
-        other => Err(Simple::expected_input_found(span, None, Some(other))),
-    })
-    .labelled("identifier")
+fn ident<'a, F: Failure<'a>>() -> impl P<'a, Ident, F> {
+    select! { Tok::Ident(name) = e => Ident { name: name.to_string(), span: e.span() } }.labelled("identifier")
 }
 
 /// A name after `.`: keywords are allowed there (`obj.init()`, `console.print(x)`).
-fn member_name() -> impl P<Ident> {
-    filter_map(|span, tok| match tok {
-        Tok::Ident(name) => Ok(Ident { name, span }),
-        Tok::Kw(k) => Ok(Ident { name: k.text().to_string(), span }),
-        other => Err(Simple::expected_input_found(span, None, Some(other))),
-    })
+fn member_name<'a, F: Failure<'a>>() -> impl P<'a, Ident, F> {
+    select! {
+        Tok::Ident(name) = e => Ident { name: name.to_string(), span: e.span() },
+        Tok::Kw(k) = e => Ident { name: k.text().to_string(), span: e.span() },
+    }
     .labelled("name")
 }
 
 /// One or more statement separators.
-fn separators() -> impl P<()> {
-    one_of([Tok::Newline, Tok::Punct(";")]).repeated().at_least(1).ignored()
+fn separators<'a, F: Failure<'a>>() -> impl P<'a, (), F> {
+    one_of([Tok::Newline, Tok::Punct(";")]).repeated().at_least(1)
 }
 
-/// What may follow a statement: separators, or (without consuming it) the closing brace,
-/// the end, or the start of the next statement on the same line, which needs no
-/// separator. Only a token that can start a statement may follow that way, so that in
-/// `local b = )` the error is the `)`, not a second statement `= )`.
-fn statement_end() -> impl P<()> {
-    let starts_statement = filter(|t: &Tok| match t {
+/// Can `tok` start a statement? Only such a token may follow a statement on the same line
+/// without a separator, so that in `local b = )` the error is the `)`, not a second
+/// statement `= )`.
+fn starts_statement(tok: &Tok) -> bool {
+    match tok {
         Tok::Ident(_) | Tok::Int(_) | Tok::Float(_) | Tok::Str(_) | Tok::Punct("(") => true,
         Tok::Kw(k) => !matches!(k, Kw::Else | Kw::Catch | Kw::Finally | Kw::And | Kw::Or | Kw::Not),
         _ => false,
-    });
-    separators().or(punct("}").rewind().ignored()).or(end().rewind()).or(starts_statement.rewind().ignored())
+    }
 }
 
-/// Guard for repeated items: there is a next token and it does not close the group (so a
-/// recovering item always consumes input).
-fn not_closing() -> impl P<()> {
-    none_of([Tok::Punct("}")]).rewind().ignored()
+/// What may follow a statement: separators, or (without consuming it) the closing brace,
+/// the end, or the start of the next statement on the same line.
+fn statement_end<'a, F: Failure<'a>>() -> impl P<'a, (), F> {
+    let next_statement = any().filter(starts_statement).ignored();
+    separators().or(punct("}").ignored().or(next_statement).or(end()).rewind()).labelled("end of statement")
 }
 
-fn delimited_list<T>(item: impl P<T>, open: &'static str, close: &'static str) -> impl P<Vec<T>> {
-    item.separated_by(punct(",")).allow_trailing().delimited_by(punct(open), punct(close))
+fn delimited_list<'a, T, F: Failure<'a>>(
+    item: impl P<'a, T, F>,
+    open: &'static str,
+    close: &'static str,
+) -> impl P<'a, Vec<T>, F> {
+    item.separated_by(punct(",")).allow_trailing().collect().delimited_by(punct(open), punct(close))
 }
 
 fn expr_at(kind: ExprKind, span: Span) -> Expr {
     Expr { kind, span }
 }
 
-fn binary_level(
-    lower: impl P<Expr> + 'static,
-    ops: impl P<BinOp> + 'static,
-) -> BoxedParser<'static, Tok, Expr, ParseError> {
-    lower
-        .clone()
-        .then(ops.then(lower).repeated())
-        .foldl(|l, (op, r)| {
-            let span = l.span.to(r.span);
-            expr_at(ExprKind::Binary(op, Box::new(l), Box::new(r)), span)
-        })
-        .boxed()
+fn literal<'a, F: Failure<'a>>() -> impl P<'a, Expr, F> {
+    let int = select! { Tok::Int(digits) => digits }.validate(|digits: &str, e, emitter| match digits.parse() {
+        Ok(n) => ExprKind::Int(n),
+        Err(_) => {
+            let message = format!("integer literal `{digits}` does not fit in 64 bits");
+            emitter.emit(F::custom(e.span(), message));
+            ExprKind::Error
+        }
+    });
+    let other = select! {
+        Tok::Float(text) => ExprKind::Float(text.parse().unwrap_or(f64::NAN)),
+        Tok::Str(raw) => ExprKind::Str(unescape(raw)),
+        Tok::Kw(Kw::True) => ExprKind::Bool(true),
+        Tok::Kw(Kw::False) => ExprKind::Bool(false),
+        Tok::Kw(Kw::Null) => ExprKind::Null,
+        Tok::Kw(Kw::Me | Kw::This) => ExprKind::Me,
+    };
+    int.or(other).map_with(|kind, e| expr_at(kind, e.span()))
 }
 
-#[derive(Clone)]
-enum Prefix {
-    Neg,
-    Not,
-    Await,
-}
-
-fn expression() -> impl P<Expr> {
-    recursive(|expr: Recursive<Tok, Expr, ParseError>| {
+fn expression<'a, F: Failure<'a>>() -> impl P<'a, Expr, F> {
+    recursive(|expr| {
         let args = delimited_list(expr.clone(), "(", ")");
-
-        let literal = filter_map(|span, tok| {
-            Ok(match tok {
-                Tok::Int(digits) => match digits.parse::<i64>() {
-                    Ok(n) => ExprKind::Int(n),
-                    Err(_) => {
-                        return Err(Simple::custom(span, format!("integer literal `{digits}` does not fit in 64 bits")))
-                    }
-                },
-                Tok::Float(text) => ExprKind::Float(text.parse().unwrap_or(f64::NAN)),
-                Tok::Str(s) => ExprKind::Str(s),
-                Tok::Kw(Kw::True) => ExprKind::Bool(true),
-                Tok::Kw(Kw::False) => ExprKind::Bool(false),
-                Tok::Kw(Kw::Null) => ExprKind::Null,
-                Tok::Kw(Kw::Me | Kw::This) => ExprKind::Me,
-                other => return Err(Simple::expected_input_found(span, None, Some(other))),
-            })
-        })
-        .map_with_span(expr_at);
 
         let new = kw(Kw::New)
             .ignore_then(ident())
             .then(args.clone())
-            .map_with_span(|(name, args), span| expr_at(ExprKind::New(name, args), span));
+            .map_with(|(name, args), e| expr_at(ExprKind::New(name, args), e.span()));
         let from_call = kw(Kw::From)
             .ignore_then(ident())
             .then_ignore(punct("."))
             .then(member_name())
             .then(args.clone())
-            .map_with_span(|((parent, method), args), span| expr_at(ExprKind::FromCall(parent, method, args), span));
+            .map_with(|((parent, method), args), e| expr_at(ExprKind::FromCall(parent, method, args), e.span()));
         let print = kw(Kw::Print)
             .ignore_then(expr.clone().delimited_by(punct("("), punct(")")))
-            .map_with_span(|e, span| expr_at(ExprKind::Print(Box::new(e)), span));
-        let name_or_call = ident().then(args.clone().or_not()).map_with_span(|(name, args), span| {
+            .map_with(|inner, e| expr_at(ExprKind::Print(Box::new(inner)), e.span()));
+        let name_or_call = ident().then(args.clone().or_not()).map_with(|(name, args), e| {
             let kind = match args {
                 Some(args) => ExprKind::Call(name, args),
                 None => ExprKind::Var(name.name),
             };
-            expr_at(kind, span)
+            expr_at(kind, e.span())
         });
         let parenthesised = expr
             .clone()
             .delimited_by(punct("("), punct(")"))
-            .map_with_span(|e: Expr, span| Expr { span, ..e })
-            .recover_with(nested_delimiters(
+            .map_with(|inner: Expr, e| Expr { span: e.span(), ..inner })
+            .recover_with(via_parser(nested_delimiters(
                 Tok::Punct("("),
                 Tok::Punct(")"),
                 [(Tok::Punct("{"), Tok::Punct("}"))],
                 |span| expr_at(ExprKind::Error, span),
-            ));
+            )));
+        let atom = choice((literal(), new, from_call, print, name_or_call, parenthesised)).labelled("expression");
 
-        let atom = choice((literal, new, from_call, print, name_or_call, parenthesised)).boxed();
+        let member = punct(".").ignore_then(member_name()).then(args.or_not()).map_with(|m, e| (m, e.span()));
+        let postfix = atom.foldl(member.repeated(), |recv, ((name, args), span): ((Ident, _), Span)| {
+            let span = recv.span.to(span);
+            let kind = match args {
+                Some(args) => ExprKind::MethodCall(Box::new(recv), name, args),
+                None => ExprKind::Field(Box::new(recv), name),
+            };
+            expr_at(kind, span)
+        });
 
-        let member = punct(".")
-            .ignore_then(member_name())
-            .then(args.or_not())
-            .map_with_span(|member, span: Span| (member, span));
-        let postfix = atom
-            .then(member.repeated())
-            .foldl(|recv, ((name, args), span)| {
-                let span = recv.span.to(span);
-                let kind = match args {
-                    Some(args) => ExprKind::MethodCall(Box::new(recv), name, args),
-                    None => ExprKind::Field(Box::new(recv), name),
-                };
-                expr_at(kind, span)
-            })
-            .boxed();
-
-        let prefix = choice((
-            punct("-").to(Prefix::Neg),
-            kw(Kw::Not).to(Prefix::Not),
-            punct("!").to(Prefix::Not),
-            kw(Kw::Await).to(Prefix::Await),
-        ))
-        .map_with_span(|op, span: Span| (op, span));
-        let unary = prefix
-            .repeated()
-            .then(postfix)
-            .foldr(|(op, span), e| {
-                let span = span.to(e.span);
-                let kind = match op {
-                    Prefix::Neg => ExprKind::Unary(UnOp::Neg, Box::new(e)),
-                    Prefix::Not => ExprKind::Unary(UnOp::Not, Box::new(e)),
-                    Prefix::Await => ExprKind::Await(Box::new(e)),
-                };
-                expr_at(kind, span)
-            })
-            .boxed();
-
-        let product = binary_level(
-            unary,
-            choice((punct("*").to(BinOp::Mul), punct("/").to(BinOp::Div), punct("%").to(BinOp::Mod))),
-        );
-        let sum = binary_level(product, choice((punct("+").to(BinOp::Add), punct("-").to(BinOp::Sub))));
-        let comparison = binary_level(
-            sum,
-            choice((
-                punct("<").to(BinOp::Lt),
-                punct("<=").to(BinOp::Le),
-                punct(">").to(BinOp::Gt),
-                punct(">=").to(BinOp::Ge),
-            )),
-        );
-        let equality = binary_level(comparison, choice((punct("==").to(BinOp::Eq), punct("!=").to(BinOp::Ne))));
-        let conjunction = binary_level(equality, kw(Kw::And).or(punct("&&")).to(BinOp::And));
-        binary_level(conjunction, kw(Kw::Or).or(punct("||")).to(BinOp::Or))
+        let unary = |kind: fn(Box<Expr>) -> ExprKind| {
+            move |_, operand, e: &mut chumsky::input::MapExtra<'a, '_, Tokens<'a>, Extra<F>>| {
+                expr_at(kind(Box::new(operand)), e.span())
+            }
+        };
+        let binary = |op: BinOp| {
+            move |l: Expr, _, r: Expr, _: &mut chumsky::input::MapExtra<'a, '_, Tokens<'a>, Extra<F>>| {
+                let span = l.span.to(r.span);
+                expr_at(ExprKind::Binary(op, Box::new(l), Box::new(r)), span)
+            }
+        };
+        postfix
+            .pratt((
+                prefix(7, punct("-").labelled("expression"), unary(|e| ExprKind::Unary(UnOp::Neg, e))),
+                prefix(7, kw(Kw::Not).or(punct("!")).labelled("expression"), unary(|e| ExprKind::Unary(UnOp::Not, e))),
+                prefix(7, kw(Kw::Await).labelled("expression"), unary(ExprKind::Await)),
+                infix(left(6), punct("*"), binary(BinOp::Mul)),
+                infix(left(6), punct("/"), binary(BinOp::Div)),
+                infix(left(6), punct("%"), binary(BinOp::Mod)),
+                infix(left(5), punct("+"), binary(BinOp::Add)),
+                infix(left(5), punct("-"), binary(BinOp::Sub)),
+                infix(left(4), punct("<"), binary(BinOp::Lt)),
+                infix(left(4), punct("<="), binary(BinOp::Le)),
+                infix(left(4), punct(">"), binary(BinOp::Gt)),
+                infix(left(4), punct(">="), binary(BinOp::Ge)),
+                infix(left(3), punct("=="), binary(BinOp::Eq)),
+                infix(left(3), punct("!="), binary(BinOp::Ne)),
+                infix(left(2), kw(Kw::And).or(punct("&&")), binary(BinOp::And)),
+                infix(left(1), kw(Kw::Or).or(punct("||")), binary(BinOp::Or)),
+            ))
+            .boxed()
     })
 }
 
-fn params() -> impl P<Vec<Ident>> {
+fn params<'a, F: Failure<'a>>() -> impl P<'a, Vec<Ident>, F> {
     delimited_list(ident(), "(", ")")
 }
 
 /// Items one per line (statements, box members, top-level items). A line that does not
 /// parse is skipped up to its end and replaced by `fallback`, so the next line is still
 /// read and its errors reported too.
-fn lines<T>(item: impl P<T>, fallback: impl Fn(Span) -> T + Clone) -> impl P<Vec<T>> {
-    let line = item
-        .then_ignore(statement_end())
-        .recover_with(skip_until([Tok::Newline, Tok::Punct(";"), Tok::Punct("}")], fallback));
-    // The guard makes every line start on a token that recovery can skip, so each
-    // iteration consumes input.
-    separators().or_not().ignore_then(not_closing()).ignore_then(line).repeated().then_ignore(separators().or_not())
+fn lines<'a, T, F: Failure<'a>>(item: impl P<'a, T, F>, fallback: impl Fn(Span) -> T + Clone) -> impl P<'a, Vec<T>, F> {
+    let line = item.then_ignore(statement_end()).recover_with(via_parser(rest_of_line().map(fallback)));
+    // A line starts on a token that does not close the group, so each one consumes input.
+    let not_closing = none_of([Tok::Punct("}")]).rewind();
+    separators()
+        .or_not()
+        .ignore_then(not_closing.ignore_then(line).then_ignore(separators().or_not()).repeated().collect())
+}
+
+/// Recovery: the tokens from here to the end of the line (a newline or `;` outside any
+/// group, or the `}` closing the group the line is in, which stays unread). Groups opened
+/// on the line are skipped whole, so a broken line's `{ ... }` does not end the block
+/// around it. The lexer has checked that every group opened is closed.
+fn rest_of_line<'a, F: Failure<'a>>() -> impl P<'a, Span, F> {
+    custom(|inp| {
+        let start = inp.cursor();
+        let (mut depth, mut skipped) = (0usize, false);
+        while let Some(tok) = inp.peek() {
+            match tok {
+                Tok::Newline | Tok::Punct(";") if depth == 0 => break,
+                Tok::Punct("}") if depth == 0 => break,
+                // A stray closer (the lexer lets those through) is part of the mistake.
+                Tok::Punct(")" | "]") if depth == 0 => {}
+                Tok::Punct("(" | "{" | "[") => depth += 1,
+                Tok::Punct(")" | "}" | "]") => depth -= 1,
+                _ => {}
+            }
+            inp.skip();
+            skipped = true;
+        }
+        let span: Span = inp.span_since(&start);
+        if !skipped {
+            return Err(F::custom(span, "nothing to skip".to_string()));
+        }
+        Ok(span)
+    })
 }
 
 fn error_stmt(span: Span) -> Stmt {
     Stmt { kind: StmtKind::Error, span }
 }
 
-fn block(stmt: impl P<Stmt>) -> impl P<Block> {
-    punct("{").ignore_then(lines(stmt, error_stmt)).then_ignore(punct("}")).recover_with(nested_delimiters(
+fn block<'a, F: Failure<'a>>(stmt: impl P<'a, Stmt, F>) -> impl P<'a, Block, F> {
+    lines(stmt, error_stmt).delimited_by(punct("{"), punct("}")).recover_with(via_parser(nested_delimiters(
         Tok::Punct("{"),
         Tok::Punct("}"),
         [(Tok::Punct("("), Tok::Punct(")"))],
         |_| Vec::new(),
-    ))
+    )))
 }
 
-fn statement() -> impl P<Stmt> {
-    recursive(|stmt: Recursive<Tok, Stmt, ParseError>| {
+fn statement<'a, F: Failure<'a>>() -> impl P<'a, Stmt, F> {
+    recursive(|stmt| {
         let expr = expression();
         let body = block(stmt.clone()).boxed();
 
         let declarator = ident().then(punct("=").ignore_then(expr.clone()).or_not());
         let local = kw(Kw::Local)
             .or(kw(Kw::Outbox))
-            .ignore_then(declarator.clone().separated_by(punct(",")).at_least(1))
+            .ignore_then(declarator.clone().separated_by(punct(",")).at_least(1).collect())
             .map(StmtKind::Local);
         let global = kw(Kw::Global).ignore_then(declarator).map(|(name, init)| StmtKind::Global(name, init));
 
-        let if_stmt = recursive(|if_stmt: Recursive<Tok, Stmt, ParseError>| {
+        let if_stmt = recursive(|if_stmt| {
             kw(Kw::If)
                 .ignore_then(expr.clone())
                 .then(body.clone())
                 .then(kw(Kw::Else).ignore_then(if_stmt.map(|s| vec![s]).or(body.clone())).or_not())
-                .map_with_span(|((cond, then), otherwise), span| Stmt {
+                .map_with(|((cond, then), otherwise), e| Stmt {
                     kind: StmtKind::If(cond, then, otherwise),
-                    span,
+                    span: e.span(),
                 })
         })
         .map(|s| s.kind);
@@ -276,14 +298,13 @@ fn statement() -> impl P<Stmt> {
             .or_not()
             .delimited_by(punct("("), punct(")"))
             .map(|head| head.unwrap_or((None, None)));
-        let catch =
-            kw(Kw::Catch).ignore_then(catch_head.or_not()).then(body.clone()).map_with_span(|(head, body), span| {
-                let (ty, var) = head.unwrap_or((None, None));
-                Catch { ty, var, body, span }
-            });
+        let catch = kw(Kw::Catch).ignore_then(catch_head.or_not()).then(body.clone()).map_with(|(head, body), e| {
+            let (ty, var) = head.unwrap_or((None, None));
+            Catch { ty, var, body, span: e.span() }
+        });
         let try_stmt = kw(Kw::Try)
             .ignore_then(body.clone())
-            .then(catch.repeated())
+            .then(catch.repeated().collect())
             .then(kw(Kw::Finally).ignore_then(body.clone()).or_not())
             .map(|((body, catches), finally)| StmtKind::Try { body, catches, finally });
 
@@ -302,19 +323,20 @@ fn statement() -> impl P<Stmt> {
         let box_stmt = box_decl(stmt.clone()).map(|decl| StmtKind::BoxDecl(Box::new(decl)));
 
         choice((local, global, if_stmt, loop_stmt, simple, try_stmt, nowait, box_stmt, expr_or_assign))
-            .map_with_span(|kind, span| Stmt { kind, span })
+            .map_with(|kind, e| Stmt { kind, span: e.span() })
+            .labelled("statement")
             .boxed()
     })
 }
 
-fn function(body_stmt: impl P<Stmt>) -> impl P<Function> {
-    kw(Kw::Override).or_not().then(member_name()).then(params()).then(block(body_stmt)).map_with_span(
-        |(((is_override, name), params), body), span| Function {
+fn function<'a, F: Failure<'a>>(body_stmt: impl P<'a, Stmt, F>) -> impl P<'a, Function, F> {
+    kw(Kw::Override).or_not().then(member_name()).then(params()).then(block(body_stmt)).map_with(
+        |(((is_override, name), params), body), e| Function {
             name,
             params,
             body,
             is_override: is_override.is_some(),
-            span,
+            span: e.span(),
         },
     )
 }
@@ -327,23 +349,23 @@ enum Member {
 }
 
 /// `[weak] name`, a field declaration.
-fn field(private: bool) -> impl P<FieldDecl> {
+fn field<'a, F: Failure<'a>>(private: bool) -> impl P<'a, FieldDecl, F> {
     kw(Kw::Weak).or_not().then(ident()).map(move |(weak, name)| FieldDecl { name, private, weak: weak.is_some() })
 }
 
-fn field_list(private: bool) -> impl P<Vec<FieldDecl>> {
-    let field = field(private);
+fn field_list<'a, F: Failure<'a>>(private: bool) -> impl P<'a, Vec<FieldDecl>, F> {
     let sep = one_of([Tok::Punct(","), Tok::Newline]).repeated().at_least(1);
-    punct("{")
-        .ignore_then(sep.clone().or_not())
-        .ignore_then(field.separated_by(sep.clone()).allow_trailing())
-        .then_ignore(sep.or_not())
-        .then_ignore(punct("}"))
+    field(private)
+        .separated_by(sep.clone())
+        .allow_leading()
+        .allow_trailing()
+        .collect()
+        .delimited_by(punct("{"), punct("}"))
 }
 
-fn box_decl(stmt: impl P<Stmt> + Clone + 'static) -> impl P<BoxDecl> {
+fn box_decl<'a, F: Failure<'a>>(stmt: impl P<'a, Stmt, F> + 'a) -> impl P<'a, BoxDecl, F> {
     // `public` is no keyword (programs use it as a name): it declares fields only here.
-    let public = filter(|t: &Tok| matches!(t, Tok::Ident(name) if name == "public"));
+    let public = just(Tok::Ident("public"));
     let fields = choice((
         kw(Kw::Init).ignore_then(field_list(false)),
         kw(Kw::Private).ignore_then(field_list(true)),
@@ -352,12 +374,13 @@ fn box_decl(stmt: impl P<Stmt> + Clone + 'static) -> impl P<BoxDecl> {
     // Bare names declare public fields, several on a line with commas: `car, cdr`. A name
     // followed by `(` starts a method instead.
     let bare_fields =
-        field(false).then_ignore(none_of([Tok::Punct("(")]).rewind()).separated_by(punct(",")).at_least(1);
-    let constructor = one_of([Tok::Kw(Kw::Init), Tok::Kw(Kw::Pack), Tok::Kw(Kw::Birth)])
-        .map_with_span(|tok: Tok, span| Ident { name: tok.to_string(), span })
-        .then(params())
-        .then(block(stmt.clone()))
-        .map_with_span(|((name, params), body), span| Function { name, params, body, is_override: false, span });
+        field(false).then_ignore(punct("(").not().rewind()).separated_by(punct(",")).at_least(1).collect();
+    let constructor = select! {
+        Tok::Kw(k @ (Kw::Init | Kw::Pack | Kw::Birth)) = e => Ident { name: k.text().to_string(), span: e.span() },
+    }
+    .then(params())
+    .then(block(stmt.clone()))
+    .map_with(|((name, params), body), e| Function { name, params, body, is_override: false, span: e.span() });
     let static_init = kw(Kw::Static).ignore_then(block(stmt.clone()));
     let member = choice((
         fields.map(Member::Fields),
@@ -368,15 +391,15 @@ fn box_decl(stmt: impl P<Stmt> + Clone + 'static) -> impl P<BoxDecl> {
     ))
     .map(Some);
 
-    let names = ident().separated_by(punct(",")).at_least(1);
+    let names = ident().separated_by(punct(",")).at_least(1).collect::<Vec<_>>();
     kw(Kw::Static)
         .or_not()
         .then_ignore(kw(Kw::Box))
         .then(ident())
         .then(kw(Kw::From).ignore_then(names.clone()).or_not())
         .then(kw(Kw::Interface).ignore_then(names).or_not())
-        .then(punct("{").ignore_then(lines(member, |_| None)).then_ignore(punct("}")))
-        .map_with_span(|((((is_static, name), parents), interfaces), members), span| {
+        .then(lines(member, |_| None).delimited_by(punct("{"), punct("}")))
+        .map_with(|((((is_static, name), parents), interfaces), members), e| {
             let mut decl = BoxDecl {
                 name,
                 is_static: is_static.is_some(),
@@ -386,7 +409,7 @@ fn box_decl(stmt: impl P<Stmt> + Clone + 'static) -> impl P<BoxDecl> {
                 constructors: Vec::new(),
                 methods: Vec::new(),
                 static_init: None,
-                span,
+                span: e.span(),
             };
             for member in members.into_iter().flatten() {
                 match member {
@@ -398,22 +421,19 @@ fn box_decl(stmt: impl P<Stmt> + Clone + 'static) -> impl P<BoxDecl> {
             }
             decl
         })
+        .boxed()
 }
 
-fn interface_decl() -> impl P<InterfaceDecl> {
+fn interface_decl<'a, F: Failure<'a>>() -> impl P<'a, InterfaceDecl, F> {
     let entry = member_name().then_ignore(params().or_not());
-    kw(Kw::Interface)
-        .ignore_then(ident())
-        .then(
-            punct("{")
-                .ignore_then(separators().or_not())
-                .ignore_then(entry.then_ignore(separators().or_not()).repeated())
-                .then_ignore(punct("}")),
-        )
-        .map(|(name, methods)| InterfaceDecl { name, methods })
+    let entries = separators()
+        .or_not()
+        .ignore_then(entry.then_ignore(separators().or_not()).repeated().collect())
+        .delimited_by(punct("{"), punct("}"));
+    kw(Kw::Interface).ignore_then(ident()).then(entries).map(|(name, methods)| InterfaceDecl { name, methods })
 }
 
-fn item() -> impl P<Item> {
+fn item<'a, F: Failure<'a>>() -> impl P<'a, Item, F> {
     let stmt = statement();
     let function_kw = kw(Kw::Function).or(kw(Kw::Fn));
     let top_function = function_kw.clone().ignore_then(function(stmt.clone())).map(Item::Function);
@@ -423,10 +443,9 @@ fn item() -> impl P<Item> {
         .then_ignore(punct("."))
         .then(function(stmt.clone()))
         .map(|(owner, function)| Item::StaticFunction { owner, function });
-    let include = kw(Kw::Include).ignore_then(filter_map(|span, tok| match tok {
-        Tok::Str(path) => Ok(Item::Include { path, span }),
-        other => Err(Simple::expected_input_found(span, None, Some(other))),
-    }));
+    let include = kw(Kw::Include).ignore_then(select! {
+        Tok::Str(path) = e => Item::Include { path: unescape(path), span: e.span() },
+    });
     let using = kw(Kw::Using).ignore_then(ident()).map(Item::Using);
     choice((
         box_decl(stmt.clone()).map(Item::Box),
@@ -439,13 +458,17 @@ fn item() -> impl P<Item> {
     ))
 }
 
-fn program() -> impl P<Program> {
+fn program<'a, F: Failure<'a>>() -> impl P<'a, Program, F> {
     lines(item(), |span| Item::Stmt(error_stmt(span))).then_ignore(end()).map(|items| Program { items })
 }
 
 /// Parse one file's tokens. Errors come with whatever could be recovered.
-pub fn parse(file: u32, text_len: usize, tokens: Vec<(Tok, Span)>) -> (Program, Vec<ParseError>) {
+pub fn parse<'a>(file: u32, text_len: usize, tokens: &'a [(Tok<'a>, Span)]) -> (Program, Vec<ParseError<'a>>) {
     let eoi = Span::new(file, text_len..text_len);
-    let (program, errors) = program().parse_recovery(chumsky::Stream::from_iter(eoi, tokens.into_iter()));
+    let input = || tokens.map(eoi, (|(t, s)| (t, s)) as fn(&'a (Tok<'a>, Span)) -> (&'a Tok<'a>, &'a Span));
+    if let Ok(program) = program::<EmptyErr>().parse(input()).into_result() {
+        return (program, Vec::new());
+    }
+    let (program, errors) = program::<ParseError>().parse(input()).into_output_errors();
     (program.unwrap_or_default(), errors)
 }

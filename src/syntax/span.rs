@@ -34,7 +34,7 @@ impl fmt::Debug for Span {
     }
 }
 
-impl chumsky::Span for Span {
+impl chumsky::span::Span for Span {
     type Context = u32;
     type Offset = usize;
 
