@@ -152,10 +152,7 @@ impl Loader<'_> {
         let len = text.len();
         let file = self.sources.add(name, text);
         let (tokens, lex_errors) = lexer::lex(file, &self.sources.file(file).text);
-        for e in lex_errors {
-            let found = e.found().map(|c| format!("character `{}`", c.escape_debug()));
-            self.diags.push(syntax_diagnostic(*e.span(), found, expected(e.expected()), "unexpected character"));
-        }
+        self.diags.extend(lex_errors);
         let unparsable = match lexer::delimiters(&tokens) {
             lexer::Delimiters::Balanced => None,
             lexer::Delimiters::TooDeep(span) => {
@@ -191,9 +188,7 @@ impl Loader<'_> {
 
 /// "expected a, b or c" from what the parser would have accepted, if that is short
 /// enough to help.
-fn expected<'a, T: std::fmt::Display + 'a>(
-    patterns: impl ExactSizeIterator<Item = &'a chumsky::error::RichPattern<'a, T>>,
-) -> Option<String> {
+fn expected<'a>(patterns: impl Iterator<Item = &'a chumsky::error::RichPattern<'a, lexer::Tok<'a>>>) -> Option<String> {
     use chumsky::error::RichPattern;
     let mut names: Vec<String> = patterns
         .filter_map(|p| match p {

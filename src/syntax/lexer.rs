@@ -1,4 +1,4 @@
-//! Characters to tokens, with chumsky.
+//! Characters to tokens, with logos.
 //!
 //! Newlines are significant in Nyash (they end statements), so the lexer keeps them as
 //! tokens and [`join_lines`] then drops the ones that cannot end a statement: inside
@@ -10,11 +10,8 @@
 //! backtracks over tokens freely.
 
 use super::span::Span;
-use chumsky::input::WithContext;
-use chumsky::label::LabelError;
-use chumsky::prelude::*;
-use chumsky::text::TextExpected;
-use chumsky::util::MaybeRef;
+use crate::diag::Diagnostic;
+use logos::Logos;
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -99,7 +96,6 @@ pub fn unescape(raw: &str) -> String {
     out
 }
 
-/// Two-character punctuation first, so that `==` wins over `=`.
 const PUNCTS: &[&str] = &[
     "==", "!=", "<=", ">=", "&&", "||", "(", ")", "{", "}", "[", "]", ",", ".", ";", ":", "+", "-", "*", "/", "%", "<",
     ">", "=", "!",
@@ -109,72 +105,66 @@ fn punct_named(text: &str) -> &'static str {
     PUNCTS.iter().copied().find(|p| *p == text).unwrap_or("?")
 }
 
-type Chars<'src> = WithContext<Span, &'src str>;
-pub type LexError<'src> = Rich<'src, char, Span>;
-
-/// What the lexer can report failures with: it is generic over its error type for the
-/// same reason as the parser (see `parser::Failure`).
-trait LexFailure<'src>:
-    'src
-    + chumsky::error::Error<'src, Chars<'src>>
-    + LabelError<'src, Chars<'src>, &'static str>
-    + LabelError<'src, Chars<'src>, TextExpected<()>>
-    + LabelError<'src, Chars<'src>, MaybeRef<'src, char>>
-{
+/// The token classes as logos matches them (one DFA over the bytes); [`lex`] turns words
+/// into keywords or names and punctuation into its interned text.
+#[derive(Logos, Clone, Copy, PartialEq, Debug)]
+#[logos(skip r"[ \t\r\u{feff}]+")]
+#[logos(skip r"(//|#)[^\n]*")]
+#[logos(skip r"/\*[^*]*\*+([^/*][^*]*\*+)*/")]
+enum Raw {
+    #[regex(r"(0|[1-9][0-9]*)\.[0-9]+")]
+    Float,
+    #[regex(r"0|[1-9][0-9]*")]
+    Int,
+    #[regex(r#""([^"\\]|\\(.|\n))*""#)]
+    Str,
+    #[regex(r"[\p{Alphabetic}_][\p{Alphabetic}\p{N}_]*")]
+    Word,
+    #[regex(r"==|!=|<=|>=|&&|\|\||[(){}\[\],.;:+\-*/%<>=!]")]
+    Punct,
+    #[token("\n")]
+    Newline,
 }
 
-impl<'src, E> LexFailure<'src> for E where
-    E: 'src
-        + chumsky::error::Error<'src, Chars<'src>>
-        + LabelError<'src, Chars<'src>, &'static str>
-        + LabelError<'src, Chars<'src>, TextExpected<()>>
-        + LabelError<'src, Chars<'src>, MaybeRef<'src, char>>
-{
-}
-
-fn lexer<'src, E: LexFailure<'src>>() -> impl Parser<'src, Chars<'src>, Vec<(Tok<'src>, Span)>, extra::Err<E>> {
-    let int = text::int(10);
-    let float = int.then(just('.')).then(text::digits(10)).to_slice().map(Tok::Float);
-
-    let escape = just('\\').then(any()).ignored();
-    let string = none_of("\\\"")
-        .ignored()
-        .or(escape)
-        .repeated()
-        .to_slice()
-        .delimited_by(just('"'), just('"').labelled("closing quote"))
-        .map(Tok::Str);
-
-    let word = any()
-        .filter(|c: &char| c.is_alphabetic() || *c == '_')
-        .then(any().filter(|c: &char| c.is_alphanumeric() || *c == '_').repeated())
-        .to_slice()
-        .map(|w: &str| Kw::from_word(w).map_or(Tok::Ident(w), Tok::Kw));
-
-    let two = choice((just("=="), just("!="), just("<="), just(">="), just("&&"), just("||")));
-    let punct = two.or(one_of("(){}[],.;:+-*/%<>=!").to_slice()).map(|p| Tok::Punct(punct_named(p)));
-    let newline = just('\n').to(Tok::Newline);
-
-    // The last line may end without a newline, also inside a comment.
-    let line_comment = just("//").or(just("#")).then(none_of('\n').repeated()).ignored();
-    let block_comment = just("/*").then(any().and_is(just("*/").not()).repeated()).then(just("*/")).ignored();
-    let blank = one_of(" \t\r\u{feff}").ignored();
-    let trivia = choice((line_comment, block_comment, blank)).repeated();
-
-    let token = choice((float, int.to_slice().map(Tok::Int), string, word, punct, newline))
-        .map_with(|tok, e| (tok, e.span()))
-        .recover_with(skip_then_retry_until(any().ignored(), end()));
-
-    trivia.ignore_then(token.then_ignore(trivia).repeated().collect()).then_ignore(end())
-}
-
-/// Lex one file. Errors are returned alongside whatever tokens could be recovered.
-pub fn lex(file: u32, text: &str) -> (Vec<(Tok<'_>, Span)>, Vec<LexError<'_>>) {
-    if let Ok(tokens) = lexer::<EmptyErr>().parse(text.with_context(file)).into_result() {
-        return (join_lines(tokens), Vec::new());
+/// Lex one file. Errors (a character no token starts with, a string or comment that never
+/// ends) are returned alongside the tokens around them.
+pub fn lex(file: u32, text: &str) -> (Vec<(Tok<'_>, Span)>, Vec<Diagnostic>) {
+    let (mut tokens, mut errors) = (Vec::new(), Vec::new());
+    let mut raw = Raw::lexer(text);
+    while let Some(class) = raw.next() {
+        let (slice, range) = (raw.slice(), raw.span());
+        let span = Span::new(file, range.clone());
+        let tok = match class {
+            Ok(Raw::Float) => Tok::Float(slice),
+            Ok(Raw::Int) => Tok::Int(slice),
+            Ok(Raw::Str) => Tok::Str(&slice[1..slice.len() - 1]),
+            Ok(Raw::Word) => Kw::from_word(slice).map_or(Tok::Ident(slice), Tok::Kw),
+            Ok(Raw::Punct) => Tok::Punct(punct_named(slice)),
+            Ok(Raw::Newline) => Tok::Newline,
+            Err(()) => {
+                // A quote or comment opener that never closes runs to the end of the file.
+                let rest = &text[range.start..];
+                let opener = Span::new(file, range.start..range.start + 1);
+                if rest.starts_with('"') {
+                    errors.push(Diagnostic::error(opener, "unclosed string literal").label("this string never ends"));
+                    break;
+                }
+                if rest.starts_with("/*") {
+                    let d = Diagnostic::error(opener, "unclosed block comment").label("this comment never ends");
+                    errors.push(d.help("end it with `*/`"));
+                    break;
+                }
+                let found = slice.chars().next().unwrap_or(' ').escape_debug().to_string();
+                errors.push(
+                    Diagnostic::error(span, format!("syntax error: unexpected character `{found}`"))
+                        .label("unexpected character"),
+                );
+                continue;
+            }
+        };
+        tokens.push((tok, span));
     }
-    let (tokens, errors) = lexer::<LexError>().parse(text.with_context(file)).into_output_errors();
-    (join_lines(tokens.unwrap_or_default()), errors)
+    (join_lines(tokens), errors)
 }
 
 /// The deepest nesting of brackets, braces and parentheses, or of prefix operators in a

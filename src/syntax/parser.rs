@@ -170,30 +170,35 @@ fn expression<'a, F: Failure<'a>>() -> impl P<'a, Expr, F> {
                 expr_at(kind(Box::new(operand)), e.span())
             }
         };
-        let binary = |op: BinOp| {
-            move |l: Expr, _, r: Expr, _: &mut chumsky::input::MapExtra<'a, '_, Tokens<'a>, Extra<F>>| {
-                let span = l.span.to(r.span);
-                expr_at(ExprKind::Binary(op, Box::new(l), Box::new(r)), span)
-            }
+        let binary = |l: Expr, op: BinOp, r: Expr, _: &mut chumsky::input::MapExtra<'a, '_, Tokens<'a>, Extra<F>>| {
+            let span = l.span.to(r.span);
+            expr_at(ExprKind::Binary(op, Box::new(l), Box::new(r)), span)
         };
+        // One operator parser per precedence level: the Pratt loop tries every level
+        // after every operand, so fewer levels is fewer tries.
+        let product =
+            select! { Tok::Punct("*") => BinOp::Mul, Tok::Punct("/") => BinOp::Div, Tok::Punct("%") => BinOp::Mod };
+        let sum = select! { Tok::Punct("+") => BinOp::Add, Tok::Punct("-") => BinOp::Sub };
+        let comparison = select! {
+            Tok::Punct("<") => BinOp::Lt,
+            Tok::Punct("<=") => BinOp::Le,
+            Tok::Punct(">") => BinOp::Gt,
+            Tok::Punct(">=") => BinOp::Ge,
+        };
+        let equality = select! { Tok::Punct("==") => BinOp::Eq, Tok::Punct("!=") => BinOp::Ne };
+        let and = select! { Tok::Kw(Kw::And) => BinOp::And, Tok::Punct("&&") => BinOp::And };
+        let or = select! { Tok::Kw(Kw::Or) => BinOp::Or, Tok::Punct("||") => BinOp::Or };
         postfix
             .pratt((
                 prefix(7, punct("-").labelled("expression"), unary(|e| ExprKind::Unary(UnOp::Neg, e))),
                 prefix(7, kw(Kw::Not).or(punct("!")).labelled("expression"), unary(|e| ExprKind::Unary(UnOp::Not, e))),
                 prefix(7, kw(Kw::Await).labelled("expression"), unary(ExprKind::Await)),
-                infix(left(6), punct("*"), binary(BinOp::Mul)),
-                infix(left(6), punct("/"), binary(BinOp::Div)),
-                infix(left(6), punct("%"), binary(BinOp::Mod)),
-                infix(left(5), punct("+"), binary(BinOp::Add)),
-                infix(left(5), punct("-"), binary(BinOp::Sub)),
-                infix(left(4), punct("<"), binary(BinOp::Lt)),
-                infix(left(4), punct("<="), binary(BinOp::Le)),
-                infix(left(4), punct(">"), binary(BinOp::Gt)),
-                infix(left(4), punct(">="), binary(BinOp::Ge)),
-                infix(left(3), punct("=="), binary(BinOp::Eq)),
-                infix(left(3), punct("!="), binary(BinOp::Ne)),
-                infix(left(2), kw(Kw::And).or(punct("&&")), binary(BinOp::And)),
-                infix(left(1), kw(Kw::Or).or(punct("||")), binary(BinOp::Or)),
+                infix(left(6), product, binary),
+                infix(left(5), sum, binary),
+                infix(left(4), comparison, binary),
+                infix(left(3), equality, binary),
+                infix(left(2), and, binary),
+                infix(left(1), or, binary),
             ))
             .boxed()
     })
