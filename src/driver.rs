@@ -13,7 +13,7 @@ pub struct Loaded {
     pub items: Vec<Item>,
 }
 
-/// Exit statuses (LANGUAGE.md section 9).
+/// Exit statuses (docs/LANGUAGE.md section 10).
 pub const EXIT_COMPILE_ERROR: i32 = 1;
 /// The compiler cannot do what it was asked (a usage error, or no JIT on this machine).
 pub const EXIT_USAGE: i32 = 2;

@@ -92,7 +92,7 @@ pub fn catch_value(e: &Exception) -> Value {
 }
 
 /// How a program ends: print an uncaught exception (while user code can still run, for
-/// `toString`), and return the exit status of LANGUAGE.md section 9.
+/// `toString`), and return the exit status of docs/LANGUAGE.md section 10.
 pub fn exit_status(outcome: &RtResult) -> i32 {
     match outcome {
         Ok(Value::Int(n)) => n.rem_euclid(256) as i32,

@@ -1,4 +1,4 @@
-//! Operators and string forms (LANGUAGE.md sections 3 and 4).
+//! Operators and string forms (docs/LANGUAGE.md sections 3 and 4).
 
 use crate::error::{err, Exception, RtResult};
 use crate::object::Obj;
@@ -372,7 +372,7 @@ fn order(a: &Value, b: &Value) -> Option<Option<Ordering>> {
     }
 }
 
-/// `==`: never fails (LANGUAGE.md section 3).
+/// `==`: never fails (docs/LANGUAGE.md section 3).
 pub fn equals(a: &Value, b: &Value) -> bool {
     equals_within(a, b, &mut Vec::new())
 }

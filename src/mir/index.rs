@@ -1,5 +1,5 @@
 //! Declarations before bodies: every box, function and global of the program, numbered
-//! and flattened, with the declaration-level checks of LANGUAGE.md section 6 (duplicate
+//! and flattened, with the declaration-level checks of docs/LANGUAGE.md section 6 (duplicate
 //! definitions, unknown parents, delegation cycles, `override` rules, interfaces).
 
 use super::{BoxId, FieldDef, FuncId, MethodDef};

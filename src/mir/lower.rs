@@ -80,7 +80,7 @@ pub fn lower_program(items: &[ast::Item], sources: &SourceMap) -> (Option<Module
 }
 
 /// `Main.main()` if there is a static box Main, else the only static box with `main()`.
-/// The entry method (LANGUAGE.md section 9): `Main.main()` after the top-level statements;
+/// The entry method (docs/LANGUAGE.md section 10): `Main.main()` after the top-level statements;
 /// otherwise, only in a file without them (`has_script` false), the `main()` of the only
 /// static box that defines one. A script that calls another box's `main()` itself sees it
 /// run once.

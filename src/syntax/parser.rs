@@ -1,7 +1,7 @@
 //! Tokens to the AST, with chumsky's zero-copy parsers.
 //!
 //! Statements end at a newline or `;` (the lexer has already removed the newlines that
-//! cannot end one). Operators are read by one Pratt parser (LANGUAGE.md section 3's
+//! cannot end one). Operators are read by one Pratt parser (docs/LANGUAGE.md section 3's
 //! table is its binding powers). Recovery works at two levels, lines and delimited groups,
 //! so one run reports every independent syntax error; it costs nothing until an error.
 
