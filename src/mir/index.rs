@@ -134,6 +134,12 @@ impl<'a> Index<'a> {
                     self.boxes[id].parents.push(p);
                 } else if is_builtin_box(&parent.name) && self.boxes[id].builtin_parent.is_none() {
                     self.boxes[id].builtin_parent = Some(parent.name.clone());
+                } else if is_builtin_box(&parent.name) {
+                    self.error(
+                        Diagnostic::error(parent.span, "a box can delegate to one builtin box only")
+                            .label("a second builtin parent")
+                            .help("hold the other builtin box in a field"),
+                    );
                 } else {
                     self.error(
                         Diagnostic::error(parent.span, format!("unknown box `{}`", parent.name))

@@ -642,7 +642,8 @@ impl<'a> FnLower<'a> {
                 }
                 _ => {
                     let mut d = Diagnostic::error(span, format!("undefined variable `{name}`")).label("not declared");
-                    if nyash_runtime::boxes::nyashstd::NAMESPACES.iter().any(|(ns, _)| *ns == name) {
+                    let namespace = nyash_runtime::boxes::nyashstd::NAMESPACES.iter().any(|(ns, _)| *ns == name);
+                    if namespace && !self.index.uses_std {
                         d = d.help(format!("`{name}` is a namespace of the standard library: write `using nyashstd`"));
                     }
                     self.error(d);
@@ -787,12 +788,19 @@ impl<'a> FnLower<'a> {
             }
             return dst;
         };
+        if self.index.boxes[class as usize].decl.is_static {
+            self.error(
+                Diagnostic::error(name.span, format!("`{}` is a static box: it has one instance", name.name))
+                    .label("cannot make another")
+                    .help(format!("call its methods as `{}.m(...)`", name.name)),
+            );
+        }
         let ctor = self.constructor(class, args.len());
         if ctor.is_none() && !(args.is_empty() && self.has_no_constructor(class)) {
             self.error(
                 Diagnostic::error(
                     name.span,
-                    format!("`{}` has no constructor taking {} arguments", name.name, args.len()),
+                    format!("`{}` has no constructor taking {}", name.name, arguments(args.len())),
                 )
                 .label("no matching birth/init/pack"),
             );
@@ -900,7 +908,7 @@ impl<'a> FnLower<'a> {
             if !(is_ctor && args.is_empty() && self.has_no_constructor(p)) {
                 self.error(Diagnostic::error(
                     method.span,
-                    format!("`{}` has no `{}` taking {} arguments", parent.name, method.name, args.len()),
+                    format!("`{}` has no `{}` taking {}", parent.name, method.name, arguments(args.len())),
                 ));
             }
             self.emit(Inst::Const { dst, value: Const::Void });
@@ -911,6 +919,11 @@ impl<'a> FnLower<'a> {
         self.emit(Inst::Call { dst, func, args: regs, loc });
         dst
     }
+}
+
+/// "1 argument", "2 arguments".
+fn arguments(n: usize) -> String {
+    format!("{n} argument{}", if n == 1 { "" } else { "s" })
 }
 
 enum Target {
