@@ -160,9 +160,9 @@ impl Loader<'_> {
                 Some(Diagnostic::error(span, message).label("one level too many"))
             }
             lexer::Delimiters::Unclosed(span, open) => Some(
-                Diagnostic::error(span, format!("unclosed `{open}`"))
-                    .label(format!("this `{open}` is never closed"))
-                    .help(format!("add the matching `{}`", lexer::closing(open))),
+                Diagnostic::error(span, format!("unclosed `{}`", open.text()))
+                    .label(format!("this `{}` is never closed", open.text()))
+                    .help(format!("add the matching `{}`", lexer::closing(open).text())),
             ),
         };
         if let Some(diagnostic) = unparsable {

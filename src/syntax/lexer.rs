@@ -23,7 +23,7 @@ pub enum Tok<'src> {
     Str(&'src str),
     Ident(&'src str),
     Kw(Kw),
-    Punct(&'static str),
+    Punct(P),
     Newline,
 }
 
@@ -61,7 +61,7 @@ impl fmt::Display for Tok<'_> {
             Tok::Int(s) | Tok::Float(s) | Tok::Ident(s) => write!(f, "{s}"),
             Tok::Str(s) => write!(f, "\"{s}\""),
             Tok::Kw(k) => write!(f, "{}", k.text()),
-            Tok::Punct(p) => write!(f, "{p}"),
+            Tok::Punct(p) => write!(f, "{}", p.text()),
             Tok::Newline => write!(f, "newline"),
         }
     }
@@ -96,13 +96,29 @@ pub fn unescape(raw: &str) -> String {
     out
 }
 
-const PUNCTS: &[&str] = &[
-    "==", "!=", "<=", ">=", "&&", "||", "(", ")", "{", "}", "[", "]", ",", ".", ";", ":", "+", "-", "*", "/", "%", "<",
-    ">", "=", "!",
-];
+macro_rules! puncts {
+    ($($variant:ident => $text:literal),* $(,)?) => {
+        /// Punctuation: one byte, so comparing tokens (which the parser does at every
+        /// alternative it tries) is comparing two words.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum P { $($variant),* }
 
-fn punct_named(text: &str) -> &'static str {
-    PUNCTS.iter().copied().find(|p| *p == text).unwrap_or("?")
+        impl P {
+            fn from_text(text: &str) -> Option<P> {
+                match text { $($text => Some(P::$variant),)* _ => None }
+            }
+            pub fn text(self) -> &'static str {
+                match self { $(P::$variant => $text),* }
+            }
+        }
+    };
+}
+
+puncts! {
+    EqEq => "==", NotEq => "!=", Le => "<=", Ge => ">=", AndAnd => "&&", OrOr => "||",
+    LParen => "(", RParen => ")", LBrace => "{", RBrace => "}", LBracket => "[", RBracket => "]",
+    Comma => ",", Dot => ".", Semi => ";", Colon => ":", Plus => "+", Minus => "-", Star => "*",
+    Slash => "/", Percent => "%", Lt => "<", Gt => ">", Assign => "=", Bang => "!",
 }
 
 /// The token classes as logos matches them (one DFA over the bytes); [`lex`] turns words
@@ -139,7 +155,8 @@ pub fn lex(file: u32, text: &str) -> (Vec<(Tok<'_>, Span)>, Vec<Diagnostic>) {
             Ok(Raw::Int) => Tok::Int(slice),
             Ok(Raw::Str) => Tok::Str(&slice[1..slice.len() - 1]),
             Ok(Raw::Word) => Kw::from_word(slice).map_or(Tok::Ident(slice), Tok::Kw),
-            Ok(Raw::Punct) => Tok::Punct(punct_named(slice)),
+            // The DFA matches exactly the texts of `P`.
+            Ok(Raw::Punct) => Tok::Punct(P::from_text(slice).unwrap_or(P::Bang)),
             Ok(Raw::Newline) => Tok::Newline,
             Err(()) => {
                 // A quote or comment opener that never closes runs to the end of the file.
@@ -181,43 +198,43 @@ pub enum Delimiters {
     /// Nesting deeper than [`MAX_NESTING`], first at this token.
     TooDeep(Span),
     /// The innermost opening delimiter never closed.
-    Unclosed(Span, &'static str),
+    Unclosed(Span, P),
 }
 
 pub fn delimiters(tokens: &[(Tok, Span)]) -> Delimiters {
-    let mut open: Vec<(&'static str, Span)> = Vec::new();
+    let mut open: Vec<(P, Span)> = Vec::new();
     let mut prefixes = 0usize;
     for (tok, span) in tokens {
         match tok {
-            Tok::Punct(p @ ("(" | "[" | "{")) => open.push((p, *span)),
+            Tok::Punct(p @ (P::LParen | P::LBracket | P::LBrace)) => open.push((*p, *span)),
             // A closer with nothing open is the parser's to report; one that closes
             // another kind leaves the innermost opener unclosed.
-            Tok::Punct(p @ (")" | "]" | "}")) => match open.last() {
-                Some((o, _)) if closing(o) == *p => {
+            Tok::Punct(p @ (P::RParen | P::RBracket | P::RBrace)) => match open.last() {
+                Some((o, _)) if closing(*o) == *p => {
                     open.pop();
                 }
-                Some((o, span)) => return Delimiters::Unclosed(*span, o),
+                Some((o, span)) => return Delimiters::Unclosed(*span, *o),
                 None => {}
             },
             _ => {}
         }
-        let prefix = matches!(tok, Tok::Punct("-" | "!") | Tok::Kw(Kw::Not));
+        let prefix = matches!(tok, Tok::Punct(P::Minus | P::Bang) | Tok::Kw(Kw::Not));
         prefixes = if prefix { prefixes + 1 } else { 0 };
         if open.len().max(prefixes) > MAX_NESTING {
             return Delimiters::TooDeep(*span);
         }
     }
     match open.last() {
-        Some((p, span)) => Delimiters::Unclosed(*span, p),
+        Some((p, span)) => Delimiters::Unclosed(*span, *p),
         None => Delimiters::Balanced,
     }
 }
 
-pub fn closing(open: &str) -> &'static str {
+pub fn closing(open: P) -> P {
     match open {
-        "(" => ")",
-        "[" => "]",
-        _ => "}",
+        P::LParen => P::RParen,
+        P::LBracket => P::RBracket,
+        _ => P::RBrace,
     }
 }
 
@@ -225,30 +242,31 @@ fn continues_line(tok: &Tok) -> bool {
     matches!(
         tok,
         Tok::Punct(
-            "==" | "!="
-                | "<="
-                | ">="
-                | "&&"
-                | "||"
-                | ","
-                | "."
-                | "+"
-                | "-"
-                | "*"
-                | "/"
-                | "%"
-                | "<"
-                | ">"
-                | "="
-                | "("
-                | "{"
-                | "!"
+            P::EqEq
+                | P::NotEq
+                | P::Le
+                | P::Ge
+                | P::AndAnd
+                | P::OrOr
+                | P::Comma
+                | P::Dot
+                | P::Plus
+                | P::Minus
+                | P::Star
+                | P::Slash
+                | P::Percent
+                | P::Lt
+                | P::Gt
+                | P::Assign
+                | P::LParen
+                | P::LBrace
+                | P::Bang
         ) | Tok::Kw(Kw::And | Kw::Or | Kw::Not)
     )
 }
 
 fn continued_by(tok: &Tok) -> bool {
-    matches!(tok, Tok::Punct("." | "{" | ")") | Tok::Kw(Kw::Else | Kw::Catch | Kw::Finally))
+    matches!(tok, Tok::Punct(P::Dot | P::LBrace | P::RParen) | Tok::Kw(Kw::Else | Kw::Catch | Kw::Finally))
 }
 
 /// Drop the newlines that cannot end a statement (see the module comment).
@@ -257,8 +275,8 @@ fn join_lines(tokens: Vec<(Tok, Span)>) -> Vec<(Tok, Span)> {
     let mut depth = 0usize;
     for (tok, span) in tokens {
         match &tok {
-            Tok::Punct("(") => depth += 1,
-            Tok::Punct(")") => depth = depth.saturating_sub(1),
+            Tok::Punct(P::LParen) => depth += 1,
+            Tok::Punct(P::RParen) => depth = depth.saturating_sub(1),
             _ => {}
         }
         if continued_by(&tok) {

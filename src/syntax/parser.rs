@@ -6,7 +6,7 @@
 //! so one run reports every independent syntax error; it costs nothing until an error.
 
 use super::ast::*;
-use super::lexer::{unescape, Kw, Tok};
+use super::lexer::{unescape, Kw, Tok, P};
 use super::span::Span;
 use chumsky::input::MappedInput;
 use chumsky::pratt::{infix, left, prefix};
@@ -40,23 +40,23 @@ impl<'a> Failure<'a> for EmptyErr {
 
 type Extra<F> = extra::Err<F>;
 
-trait P<'a, T, F: Failure<'a>>: Parser<'a, Tokens<'a>, T, Extra<F>> + Clone {}
-impl<'a, T, F: Failure<'a>, X: Parser<'a, Tokens<'a>, T, Extra<F>> + Clone> P<'a, T, F> for X {}
+trait Parse<'a, T, F: Failure<'a>>: Parser<'a, Tokens<'a>, T, Extra<F>> + Clone {}
+impl<'a, T, F: Failure<'a>, X: Parser<'a, Tokens<'a>, T, Extra<F>> + Clone> Parse<'a, T, F> for X {}
 
-fn punct<'a, F: Failure<'a>>(p: &'static str) -> impl P<'a, Tok<'a>, F> {
+fn punct<'a, F: Failure<'a>>(p: P) -> impl Parse<'a, Tok<'a>, F> {
     just(Tok::Punct(p))
 }
 
-fn kw<'a, F: Failure<'a>>(k: Kw) -> impl P<'a, Tok<'a>, F> {
+fn kw<'a, F: Failure<'a>>(k: Kw) -> impl Parse<'a, Tok<'a>, F> {
     just(Tok::Kw(k))
 }
 
-fn ident<'a, F: Failure<'a>>() -> impl P<'a, Ident, F> {
+fn ident<'a, F: Failure<'a>>() -> impl Parse<'a, Ident, F> {
     select! { Tok::Ident(name) = e => Ident { name: name.to_string(), span: e.span() } }.labelled("identifier")
 }
 
 /// A name after `.`: keywords are allowed there (`obj.init()`, `console.print(x)`).
-fn member_name<'a, F: Failure<'a>>() -> impl P<'a, Ident, F> {
+fn member_name<'a, F: Failure<'a>>() -> impl Parse<'a, Ident, F> {
     select! {
         Tok::Ident(name) = e => Ident { name: name.to_string(), span: e.span() },
         Tok::Kw(k) = e => Ident { name: k.text().to_string(), span: e.span() },
@@ -65,8 +65,8 @@ fn member_name<'a, F: Failure<'a>>() -> impl P<'a, Ident, F> {
 }
 
 /// One or more statement separators.
-fn separators<'a, F: Failure<'a>>() -> impl P<'a, (), F> {
-    one_of([Tok::Newline, Tok::Punct(";")]).repeated().at_least(1)
+fn separators<'a, F: Failure<'a>>() -> impl Parse<'a, (), F> {
+    one_of([Tok::Newline, Tok::Punct(P::Semi)]).repeated().at_least(1)
 }
 
 /// Can `tok` start a statement? Only such a token may follow a statement on the same line
@@ -74,7 +74,7 @@ fn separators<'a, F: Failure<'a>>() -> impl P<'a, (), F> {
 /// statement `= )`.
 fn starts_statement(tok: &Tok) -> bool {
     match tok {
-        Tok::Ident(_) | Tok::Int(_) | Tok::Float(_) | Tok::Str(_) | Tok::Punct("(") => true,
+        Tok::Ident(_) | Tok::Int(_) | Tok::Float(_) | Tok::Str(_) | Tok::Punct(P::LParen) => true,
         Tok::Kw(k) => !matches!(k, Kw::Else | Kw::Catch | Kw::Finally | Kw::And | Kw::Or | Kw::Not),
         _ => false,
     }
@@ -82,24 +82,21 @@ fn starts_statement(tok: &Tok) -> bool {
 
 /// What may follow a statement: separators, or (without consuming it) the closing brace,
 /// the end, or the start of the next statement on the same line.
-fn statement_end<'a, F: Failure<'a>>() -> impl P<'a, (), F> {
+fn statement_end<'a, F: Failure<'a>>() -> impl Parse<'a, (), F> {
     let next_statement = any().filter(starts_statement).ignored();
-    separators().or(punct("}").ignored().or(next_statement).or(end()).rewind()).labelled("end of statement")
+    separators().or(punct(P::RBrace).ignored().or(next_statement).or(end()).rewind()).labelled("end of statement")
 }
 
-fn delimited_list<'a, T, F: Failure<'a>>(
-    item: impl P<'a, T, F>,
-    open: &'static str,
-    close: &'static str,
-) -> impl P<'a, Vec<T>, F> {
-    item.separated_by(punct(",")).allow_trailing().collect().delimited_by(punct(open), punct(close))
+/// `(a, b, c)`, a trailing comma allowed.
+fn parenthesised_list<'a, T, F: Failure<'a>>(item: impl Parse<'a, T, F>) -> impl Parse<'a, Vec<T>, F> {
+    item.separated_by(punct(P::Comma)).allow_trailing().collect().delimited_by(punct(P::LParen), punct(P::RParen))
 }
 
 fn expr_at(kind: ExprKind, span: Span) -> Expr {
     Expr { kind, span }
 }
 
-fn literal<'a, F: Failure<'a>>() -> impl P<'a, Expr, F> {
+fn literal<'a, F: Failure<'a>>() -> impl Parse<'a, Expr, F> {
     let int = select! { Tok::Int(digits) => digits }.validate(|digits: &str, e, emitter| match digits.parse() {
         Ok(n) => ExprKind::Int(n),
         Err(_) => {
@@ -119,9 +116,9 @@ fn literal<'a, F: Failure<'a>>() -> impl P<'a, Expr, F> {
     int.or(other).map_with(|kind, e| expr_at(kind, e.span()))
 }
 
-fn expression<'a, F: Failure<'a>>() -> impl P<'a, Expr, F> {
+fn expression<'a, F: Failure<'a>>() -> impl Parse<'a, Expr, F> {
     recursive(|expr| {
-        let args = delimited_list(expr.clone(), "(", ")");
+        let args = parenthesised_list(expr.clone());
 
         let new = kw(Kw::New)
             .ignore_then(ident())
@@ -129,12 +126,12 @@ fn expression<'a, F: Failure<'a>>() -> impl P<'a, Expr, F> {
             .map_with(|(name, args), e| expr_at(ExprKind::New(name, args), e.span()));
         let from_call = kw(Kw::From)
             .ignore_then(ident())
-            .then_ignore(punct("."))
+            .then_ignore(punct(P::Dot))
             .then(member_name())
             .then(args.clone())
             .map_with(|((parent, method), args), e| expr_at(ExprKind::FromCall(parent, method, args), e.span()));
         let print = kw(Kw::Print)
-            .ignore_then(expr.clone().delimited_by(punct("("), punct(")")))
+            .ignore_then(expr.clone().delimited_by(punct(P::LParen), punct(P::RParen)))
             .map_with(|inner, e| expr_at(ExprKind::Print(Box::new(inner)), e.span()));
         let name_or_call = ident().then(args.clone().or_not()).map_with(|(name, args), e| {
             let kind = match args {
@@ -145,17 +142,17 @@ fn expression<'a, F: Failure<'a>>() -> impl P<'a, Expr, F> {
         });
         let parenthesised = expr
             .clone()
-            .delimited_by(punct("("), punct(")"))
+            .delimited_by(punct(P::LParen), punct(P::RParen))
             .map_with(|inner: Expr, e| Expr { span: e.span(), ..inner })
             .recover_with(via_parser(nested_delimiters(
-                Tok::Punct("("),
-                Tok::Punct(")"),
-                [(Tok::Punct("{"), Tok::Punct("}"))],
+                Tok::Punct(P::LParen),
+                Tok::Punct(P::RParen),
+                [(Tok::Punct(P::LBrace), Tok::Punct(P::RBrace))],
                 |span| expr_at(ExprKind::Error, span),
             )));
         let atom = choice((literal(), new, from_call, print, name_or_call, parenthesised)).labelled("expression");
 
-        let member = punct(".").ignore_then(member_name()).then(args.or_not()).map_with(|m, e| (m, e.span()));
+        let member = punct(P::Dot).ignore_then(member_name()).then(args.or_not()).map_with(|m, e| (m, e.span()));
         let postfix = atom.foldl(member.repeated(), |recv, ((name, args), span): ((Ident, _), Span)| {
             let span = recv.span.to(span);
             let kind = match args {
@@ -165,34 +162,38 @@ fn expression<'a, F: Failure<'a>>() -> impl P<'a, Expr, F> {
             expr_at(kind, span)
         });
 
-        let unary = |kind: fn(Box<Expr>) -> ExprKind| {
-            move |_, operand, e: &mut chumsky::input::MapExtra<'a, '_, Tokens<'a>, Extra<F>>| {
-                expr_at(kind(Box::new(operand)), e.span())
-            }
+        let unary = |kind: fn(Box<Expr>) -> ExprKind,
+                     operand,
+                     e: &mut chumsky::input::MapExtra<'a, '_, Tokens<'a>, Extra<F>>| {
+            expr_at(kind(Box::new(operand)), e.span())
         };
+        let prefix_op = select! {
+            Tok::Punct(P::Minus) => (|e| ExprKind::Unary(UnOp::Neg, e)) as fn(Box<Expr>) -> ExprKind,
+            Tok::Kw(Kw::Not) => |e| ExprKind::Unary(UnOp::Not, e),
+            Tok::Punct(P::Bang) => |e| ExprKind::Unary(UnOp::Not, e),
+            Tok::Kw(Kw::Await) => ExprKind::Await,
+        }
+        .labelled("expression");
         let binary = |l: Expr, op: BinOp, r: Expr, _: &mut chumsky::input::MapExtra<'a, '_, Tokens<'a>, Extra<F>>| {
             let span = l.span.to(r.span);
             expr_at(ExprKind::Binary(op, Box::new(l), Box::new(r)), span)
         };
         // One operator parser per precedence level: the Pratt loop tries every level
         // after every operand, so fewer levels is fewer tries.
-        let product =
-            select! { Tok::Punct("*") => BinOp::Mul, Tok::Punct("/") => BinOp::Div, Tok::Punct("%") => BinOp::Mod };
-        let sum = select! { Tok::Punct("+") => BinOp::Add, Tok::Punct("-") => BinOp::Sub };
+        let product = select! { Tok::Punct(P::Star) => BinOp::Mul, Tok::Punct(P::Slash) => BinOp::Div, Tok::Punct(P::Percent) => BinOp::Mod };
+        let sum = select! { Tok::Punct(P::Plus) => BinOp::Add, Tok::Punct(P::Minus) => BinOp::Sub };
         let comparison = select! {
-            Tok::Punct("<") => BinOp::Lt,
-            Tok::Punct("<=") => BinOp::Le,
-            Tok::Punct(">") => BinOp::Gt,
-            Tok::Punct(">=") => BinOp::Ge,
+            Tok::Punct(P::Lt) => BinOp::Lt,
+            Tok::Punct(P::Le) => BinOp::Le,
+            Tok::Punct(P::Gt) => BinOp::Gt,
+            Tok::Punct(P::Ge) => BinOp::Ge,
         };
-        let equality = select! { Tok::Punct("==") => BinOp::Eq, Tok::Punct("!=") => BinOp::Ne };
-        let and = select! { Tok::Kw(Kw::And) => BinOp::And, Tok::Punct("&&") => BinOp::And };
-        let or = select! { Tok::Kw(Kw::Or) => BinOp::Or, Tok::Punct("||") => BinOp::Or };
+        let equality = select! { Tok::Punct(P::EqEq) => BinOp::Eq, Tok::Punct(P::NotEq) => BinOp::Ne };
+        let and = select! { Tok::Kw(Kw::And) => BinOp::And, Tok::Punct(P::AndAnd) => BinOp::And };
+        let or = select! { Tok::Kw(Kw::Or) => BinOp::Or, Tok::Punct(P::OrOr) => BinOp::Or };
         postfix
             .pratt((
-                prefix(7, punct("-").labelled("expression"), unary(|e| ExprKind::Unary(UnOp::Neg, e))),
-                prefix(7, kw(Kw::Not).or(punct("!")).labelled("expression"), unary(|e| ExprKind::Unary(UnOp::Not, e))),
-                prefix(7, kw(Kw::Await).labelled("expression"), unary(ExprKind::Await)),
+                prefix(7, prefix_op, unary),
                 infix(left(6), product, binary),
                 infix(left(5), sum, binary),
                 infix(left(4), comparison, binary),
@@ -204,17 +205,20 @@ fn expression<'a, F: Failure<'a>>() -> impl P<'a, Expr, F> {
     })
 }
 
-fn params<'a, F: Failure<'a>>() -> impl P<'a, Vec<Ident>, F> {
-    delimited_list(ident(), "(", ")")
+fn params<'a, F: Failure<'a>>() -> impl Parse<'a, Vec<Ident>, F> {
+    parenthesised_list(ident())
 }
 
 /// Items one per line (statements, box members, top-level items). A line that does not
 /// parse is skipped up to its end and replaced by `fallback`, so the next line is still
 /// read and its errors reported too.
-fn lines<'a, T, F: Failure<'a>>(item: impl P<'a, T, F>, fallback: impl Fn(Span) -> T + Clone) -> impl P<'a, Vec<T>, F> {
+fn lines<'a, T, F: Failure<'a>>(
+    item: impl Parse<'a, T, F>,
+    fallback: impl Fn(Span) -> T + Clone,
+) -> impl Parse<'a, Vec<T>, F> {
     let line = item.then_ignore(statement_end()).recover_with(via_parser(rest_of_line().map(fallback)));
     // A line starts on a token that does not close the group, so each one consumes input.
-    let not_closing = none_of([Tok::Punct("}")]).rewind();
+    let not_closing = none_of([Tok::Punct(P::RBrace)]).rewind();
     separators()
         .or_not()
         .ignore_then(not_closing.ignore_then(line).then_ignore(separators().or_not()).repeated().collect())
@@ -224,18 +228,18 @@ fn lines<'a, T, F: Failure<'a>>(item: impl P<'a, T, F>, fallback: impl Fn(Span) 
 /// group, or the `}` closing the group the line is in, which stays unread). Groups opened
 /// on the line are skipped whole, so a broken line's `{ ... }` does not end the block
 /// around it. The lexer has checked that every group opened is closed.
-fn rest_of_line<'a, F: Failure<'a>>() -> impl P<'a, Span, F> {
+fn rest_of_line<'a, F: Failure<'a>>() -> impl Parse<'a, Span, F> {
     custom(|inp| {
         let start = inp.cursor();
         let (mut depth, mut skipped) = (0usize, false);
         while let Some(tok) = inp.peek() {
             match tok {
-                Tok::Newline | Tok::Punct(";") if depth == 0 => break,
-                Tok::Punct("}") if depth == 0 => break,
+                Tok::Newline | Tok::Punct(P::Semi) if depth == 0 => break,
+                Tok::Punct(P::RBrace) if depth == 0 => break,
                 // A stray closer (the lexer lets those through) is part of the mistake.
-                Tok::Punct(")" | "]") if depth == 0 => {}
-                Tok::Punct("(" | "{" | "[") => depth += 1,
-                Tok::Punct(")" | "}" | "]") => depth -= 1,
+                Tok::Punct(P::RParen | P::RBracket) if depth == 0 => {}
+                Tok::Punct(P::LParen | P::LBrace | P::LBracket) => depth += 1,
+                Tok::Punct(P::RParen | P::RBrace | P::RBracket) => depth -= 1,
                 _ => {}
             }
             inp.skip();
@@ -253,24 +257,26 @@ fn error_stmt(span: Span) -> Stmt {
     Stmt { kind: StmtKind::Error, span }
 }
 
-fn block<'a, F: Failure<'a>>(stmt: impl P<'a, Stmt, F>) -> impl P<'a, Block, F> {
-    lines(stmt, error_stmt).delimited_by(punct("{"), punct("}")).recover_with(via_parser(nested_delimiters(
-        Tok::Punct("{"),
-        Tok::Punct("}"),
-        [(Tok::Punct("("), Tok::Punct(")"))],
-        |_| Vec::new(),
-    )))
+fn block<'a, F: Failure<'a>>(stmt: impl Parse<'a, Stmt, F>) -> impl Parse<'a, Block, F> {
+    lines(stmt, error_stmt).delimited_by(punct(P::LBrace), punct(P::RBrace)).recover_with(via_parser(
+        nested_delimiters(
+            Tok::Punct(P::LBrace),
+            Tok::Punct(P::RBrace),
+            [(Tok::Punct(P::LParen), Tok::Punct(P::RParen))],
+            |_| Vec::new(),
+        ),
+    ))
 }
 
-fn statement<'a, F: Failure<'a>>() -> impl P<'a, Stmt, F> {
+fn statement<'a, F: Failure<'a>>() -> impl Parse<'a, Stmt, F> {
     recursive(|stmt| {
         let expr = expression();
         let body = block(stmt.clone()).boxed();
 
-        let declarator = ident().then(punct("=").ignore_then(expr.clone()).or_not());
+        let declarator = ident().then(punct(P::Assign).ignore_then(expr.clone()).or_not());
         let local = kw(Kw::Local)
             .or(kw(Kw::Outbox))
-            .ignore_then(declarator.clone().separated_by(punct(",")).at_least(1).collect())
+            .ignore_then(declarator.clone().separated_by(punct(P::Comma)).at_least(1).collect())
             .map(StmtKind::Local);
         let global = kw(Kw::Global).ignore_then(declarator).map(|(name, init)| StmtKind::Global(name, init));
 
@@ -301,7 +307,7 @@ fn statement<'a, F: Failure<'a>>() -> impl P<'a, Stmt, F> {
                 None => (None, Some(first)),
             })
             .or_not()
-            .delimited_by(punct("("), punct(")"))
+            .delimited_by(punct(P::LParen), punct(P::RParen))
             .map(|head| head.unwrap_or((None, None)));
         let catch = kw(Kw::Catch).ignore_then(catch_head.or_not()).then(body.clone()).map_with(|(head, body), e| {
             let (ty, var) = head.unwrap_or((None, None));
@@ -315,14 +321,15 @@ fn statement<'a, F: Failure<'a>>() -> impl P<'a, Stmt, F> {
 
         let nowait = kw(Kw::Nowait)
             .ignore_then(ident())
-            .then_ignore(punct("="))
+            .then_ignore(punct(P::Assign))
             .then(expr.clone())
             .map(|(name, call)| StmtKind::Nowait(name, call));
 
-        let expr_or_assign = expr.clone().then(punct("=").ignore_then(expr).or_not()).map(|(lhs, rhs)| match rhs {
-            Some(rhs) => StmtKind::Assign(lhs, rhs),
-            None => StmtKind::Expr(lhs),
-        });
+        let expr_or_assign =
+            expr.clone().then(punct(P::Assign).ignore_then(expr).or_not()).map(|(lhs, rhs)| match rhs {
+                Some(rhs) => StmtKind::Assign(lhs, rhs),
+                None => StmtKind::Expr(lhs),
+            });
 
         // A box declared in a body (`ast::hoist_boxes` moves it to the top level).
         let box_stmt = box_decl(stmt.clone()).map(|decl| StmtKind::BoxDecl(Box::new(decl)));
@@ -334,7 +341,7 @@ fn statement<'a, F: Failure<'a>>() -> impl P<'a, Stmt, F> {
     })
 }
 
-fn function<'a, F: Failure<'a>>(body_stmt: impl P<'a, Stmt, F>) -> impl P<'a, Function, F> {
+fn function<'a, F: Failure<'a>>(body_stmt: impl Parse<'a, Stmt, F>) -> impl Parse<'a, Function, F> {
     kw(Kw::Override).or_not().then(member_name()).then(params()).then(block(body_stmt)).map_with(
         |(((is_override, name), params), body), e| Function {
             name,
@@ -354,21 +361,21 @@ enum Member {
 }
 
 /// `[weak] name`, a field declaration.
-fn field<'a, F: Failure<'a>>(private: bool) -> impl P<'a, FieldDecl, F> {
+fn field<'a, F: Failure<'a>>(private: bool) -> impl Parse<'a, FieldDecl, F> {
     kw(Kw::Weak).or_not().then(ident()).map(move |(weak, name)| FieldDecl { name, private, weak: weak.is_some() })
 }
 
-fn field_list<'a, F: Failure<'a>>(private: bool) -> impl P<'a, Vec<FieldDecl>, F> {
-    let sep = one_of([Tok::Punct(","), Tok::Newline]).repeated().at_least(1);
+fn field_list<'a, F: Failure<'a>>(private: bool) -> impl Parse<'a, Vec<FieldDecl>, F> {
+    let sep = one_of([Tok::Punct(P::Comma), Tok::Newline]).repeated().at_least(1);
     field(private)
         .separated_by(sep.clone())
         .allow_leading()
         .allow_trailing()
         .collect()
-        .delimited_by(punct("{"), punct("}"))
+        .delimited_by(punct(P::LBrace), punct(P::RBrace))
 }
 
-fn box_decl<'a, F: Failure<'a>>(stmt: impl P<'a, Stmt, F> + 'a) -> impl P<'a, BoxDecl, F> {
+fn box_decl<'a, F: Failure<'a>>(stmt: impl Parse<'a, Stmt, F> + 'a) -> impl Parse<'a, BoxDecl, F> {
     // `public` is no keyword (programs use it as a name): it declares fields only here.
     let public = just(Tok::Ident("public"));
     let fields = choice((
@@ -379,7 +386,7 @@ fn box_decl<'a, F: Failure<'a>>(stmt: impl P<'a, Stmt, F> + 'a) -> impl P<'a, Bo
     // Bare names declare public fields, several on a line with commas: `car, cdr`. A name
     // followed by `(` starts a method instead.
     let bare_fields =
-        field(false).then_ignore(punct("(").not().rewind()).separated_by(punct(",")).at_least(1).collect();
+        field(false).then_ignore(punct(P::LParen).not().rewind()).separated_by(punct(P::Comma)).at_least(1).collect();
     let constructor = select! {
         Tok::Kw(k @ (Kw::Init | Kw::Pack | Kw::Birth)) = e => Ident { name: k.text().to_string(), span: e.span() },
     }
@@ -396,14 +403,14 @@ fn box_decl<'a, F: Failure<'a>>(stmt: impl P<'a, Stmt, F> + 'a) -> impl P<'a, Bo
     ))
     .map(Some);
 
-    let names = ident().separated_by(punct(",")).at_least(1).collect::<Vec<_>>();
+    let names = ident().separated_by(punct(P::Comma)).at_least(1).collect::<Vec<_>>();
     kw(Kw::Static)
         .or_not()
         .then_ignore(kw(Kw::Box))
         .then(ident())
         .then(kw(Kw::From).ignore_then(names.clone()).or_not())
         .then(kw(Kw::Interface).ignore_then(names).or_not())
-        .then(lines(member, |_| None).delimited_by(punct("{"), punct("}")))
+        .then(lines(member, |_| None).delimited_by(punct(P::LBrace), punct(P::RBrace)))
         .map_with(|((((is_static, name), parents), interfaces), members), e| {
             let mut decl = BoxDecl {
                 name,
@@ -429,23 +436,23 @@ fn box_decl<'a, F: Failure<'a>>(stmt: impl P<'a, Stmt, F> + 'a) -> impl P<'a, Bo
         .boxed()
 }
 
-fn interface_decl<'a, F: Failure<'a>>() -> impl P<'a, InterfaceDecl, F> {
+fn interface_decl<'a, F: Failure<'a>>() -> impl Parse<'a, InterfaceDecl, F> {
     let entry = member_name().then_ignore(params().or_not());
     let entries = separators()
         .or_not()
         .ignore_then(entry.then_ignore(separators().or_not()).repeated().collect())
-        .delimited_by(punct("{"), punct("}"));
+        .delimited_by(punct(P::LBrace), punct(P::RBrace));
     kw(Kw::Interface).ignore_then(ident()).then(entries).map(|(name, methods)| InterfaceDecl { name, methods })
 }
 
-fn item<'a, F: Failure<'a>>() -> impl P<'a, Item, F> {
+fn item<'a, F: Failure<'a>>() -> impl Parse<'a, Item, F> {
     let stmt = statement();
     let function_kw = kw(Kw::Function).or(kw(Kw::Fn));
     let top_function = function_kw.clone().ignore_then(function(stmt.clone())).map(Item::Function);
     let static_function = kw(Kw::Static)
         .ignore_then(function_kw)
         .ignore_then(ident())
-        .then_ignore(punct("."))
+        .then_ignore(punct(P::Dot))
         .then(function(stmt.clone()))
         .map(|(owner, function)| Item::StaticFunction { owner, function });
     let include = kw(Kw::Include).ignore_then(select! {
@@ -463,7 +470,7 @@ fn item<'a, F: Failure<'a>>() -> impl P<'a, Item, F> {
     ))
 }
 
-fn program<'a, F: Failure<'a>>() -> impl P<'a, Program, F> {
+fn program<'a, F: Failure<'a>>() -> impl Parse<'a, Program, F> {
     lines(item(), |span| Item::Stmt(error_stmt(span))).then_ignore(end()).map(|items| Program { items })
 }
 

@@ -58,21 +58,42 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     line_starts: Vec<usize>,
+    /// In an ASCII file a column is a byte count.
+    ascii: bool,
+    /// The line of the last lookup: lowering asks for the positions of a function's
+    /// instructions in order, so the next one is most often on the same line.
+    last_line: std::cell::Cell<usize>,
 }
 
 impl SourceFile {
     pub fn new(name: String, text: String) -> SourceFile {
         let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        SourceFile { name, text, line_starts }
+        let ascii = text.is_ascii();
+        SourceFile { name, text, line_starts, ascii, last_line: Default::default() }
     }
 
     /// 1-based line and column (columns count characters, as editors do).
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let line = self.line_of(offset);
         let start = self.line_starts[line];
-        let col = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        let col = if self.ascii {
+            offset - start
+        } else {
+            self.text.get(start..offset).map_or(offset - start, |s| s.chars().count())
+        };
         (line as u32 + 1, col as u32 + 1)
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        let last = self.last_line.get();
+        let next_start = self.line_starts.get(last + 1).copied().unwrap_or(usize::MAX);
+        if self.line_starts[last] <= offset && offset < next_start {
+            return last;
+        }
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        self.last_line.set(line);
+        line
     }
 }
 
