@@ -27,32 +27,76 @@ pub enum Tok<'src> {
     Newline,
 }
 
-macro_rules! keywords {
-    ($($variant:ident => $text:literal),* $(,)?) => {
+/// The keyword and punctuation tables, and the token classes logos matches with them in
+/// one DFA over the bytes: a keyword or a punctuation mark comes out of the DFA already
+/// known, so no text is compared after it.
+macro_rules! token_tables {
+    (
+        keywords { $($kw:ident => $kw_text:literal),* $(,)? }
+        punctuation { $($p:ident => $p_text:literal),* $(,)? }
+    ) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Kw { $($variant),* }
+        pub enum Kw { $($kw),* }
 
         impl Kw {
-            fn from_word(word: &str) -> Option<Kw> {
-                match word { $($text => Some(Kw::$variant),)* _ => None }
-            }
             pub fn text(self) -> &'static str {
-                match self { $(Kw::$variant => $text),* }
+                match self { $(Kw::$kw => $kw_text),* }
             }
+        }
+
+        /// Punctuation: one byte, so comparing tokens (which the parser does at every
+        /// alternative it tries) is comparing two words.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum P { $($p),* }
+
+        impl P {
+            pub fn text(self) -> &'static str {
+                match self { $(P::$p => $p_text),* }
+            }
+        }
+
+        /// A literal token (a keyword) wins over the identifier pattern of the same length.
+        #[derive(Logos, Clone, Copy, PartialEq, Debug)]
+        #[logos(skip r"[ \t\r\u{feff}]+")]
+        #[logos(skip r"(//|#)[^\n]*")]
+        #[logos(skip r"/\*[^*]*\*+([^/*][^*]*\*+)*/")]
+        enum Raw {
+            #[regex(r"(0|[1-9][0-9]*)\.[0-9]+")]
+            Float,
+            #[regex(r"0|[1-9][0-9]*")]
+            Int,
+            #[regex(r#""([^"\\]|\\(.|\n))*""#)]
+            Str,
+            #[regex(r"[\p{Alphabetic}_][\p{Alphabetic}\p{N}_]*")]
+            Word,
+            $(#[token($kw_text, |_| Kw::$kw)])*
+            Keyword(Kw),
+            $(#[token($p_text, |_| P::$p)])*
+            Punct(P),
+            #[token("\n")]
+            Newline,
         }
     };
 }
 
-keywords! {
-    Box => "box", Static => "static", Interface => "interface", From => "from", New => "new",
-    Me => "me", This => "this", Local => "local", Outbox => "outbox", Global => "global",
-    Init => "init", Pack => "pack", Birth => "birth", If => "if", Else => "else",
-    Loop => "loop", Break => "break", Continue => "continue", Return => "return",
-    Function => "function", Fn => "fn", Print => "print", Nowait => "nowait",
-    Await => "await", Include => "include", Using => "using", Try => "try",
-    Catch => "catch", Finally => "finally", Throw => "throw", Not => "not", And => "and",
-    Or => "or", True => "true", False => "false", Null => "null", Override => "override",
-    Weak => "weak", Private => "private",
+token_tables! {
+    keywords {
+        Box => "box", Static => "static", Interface => "interface", From => "from", New => "new",
+        Me => "me", This => "this", Local => "local", Outbox => "outbox", Global => "global",
+        Init => "init", Pack => "pack", Birth => "birth", If => "if", Else => "else",
+        Loop => "loop", Break => "break", Continue => "continue", Return => "return",
+        Function => "function", Fn => "fn", Print => "print", Nowait => "nowait",
+        Await => "await", Include => "include", Using => "using", Try => "try",
+        Catch => "catch", Finally => "finally", Throw => "throw", Not => "not", And => "and",
+        Or => "or", True => "true", False => "false", Null => "null", Override => "override",
+        Weak => "weak", Private => "private",
+    }
+    punctuation {
+        EqEq => "==", NotEq => "!=", Le => "<=", Ge => ">=", AndAnd => "&&", OrOr => "||",
+        LParen => "(", RParen => ")", LBrace => "{", RBrace => "}", LBracket => "[", RBracket => "]",
+        Comma => ",", Dot => ".", Semi => ";", Colon => ":", Plus => "+", Minus => "-", Star => "*",
+        Slash => "/", Percent => "%", Lt => "<", Gt => ">", Assign => "=", Bang => "!",
+    }
 }
 
 impl fmt::Display for Tok<'_> {
@@ -96,52 +140,6 @@ pub fn unescape(raw: &str) -> String {
     out
 }
 
-macro_rules! puncts {
-    ($($variant:ident => $text:literal),* $(,)?) => {
-        /// Punctuation: one byte, so comparing tokens (which the parser does at every
-        /// alternative it tries) is comparing two words.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum P { $($variant),* }
-
-        impl P {
-            fn from_text(text: &str) -> Option<P> {
-                match text { $($text => Some(P::$variant),)* _ => None }
-            }
-            pub fn text(self) -> &'static str {
-                match self { $(P::$variant => $text),* }
-            }
-        }
-    };
-}
-
-puncts! {
-    EqEq => "==", NotEq => "!=", Le => "<=", Ge => ">=", AndAnd => "&&", OrOr => "||",
-    LParen => "(", RParen => ")", LBrace => "{", RBrace => "}", LBracket => "[", RBracket => "]",
-    Comma => ",", Dot => ".", Semi => ";", Colon => ":", Plus => "+", Minus => "-", Star => "*",
-    Slash => "/", Percent => "%", Lt => "<", Gt => ">", Assign => "=", Bang => "!",
-}
-
-/// The token classes as logos matches them (one DFA over the bytes); [`lex`] turns words
-/// into keywords or names and punctuation into its interned text.
-#[derive(Logos, Clone, Copy, PartialEq, Debug)]
-#[logos(skip r"[ \t\r\u{feff}]+")]
-#[logos(skip r"(//|#)[^\n]*")]
-#[logos(skip r"/\*[^*]*\*+([^/*][^*]*\*+)*/")]
-enum Raw {
-    #[regex(r"(0|[1-9][0-9]*)\.[0-9]+")]
-    Float,
-    #[regex(r"0|[1-9][0-9]*")]
-    Int,
-    #[regex(r#""([^"\\]|\\(.|\n))*""#)]
-    Str,
-    #[regex(r"[\p{Alphabetic}_][\p{Alphabetic}\p{N}_]*")]
-    Word,
-    #[regex(r"==|!=|<=|>=|&&|\|\||[(){}\[\],.;:+\-*/%<>=!]")]
-    Punct,
-    #[token("\n")]
-    Newline,
-}
-
 /// Lex one file. Errors (a character no token starts with, a string or comment that never
 /// ends) are returned alongside the tokens around them.
 pub fn lex(file: u32, text: &str) -> (Vec<(Tok<'_>, Span)>, Vec<Diagnostic>) {
@@ -154,9 +152,9 @@ pub fn lex(file: u32, text: &str) -> (Vec<(Tok<'_>, Span)>, Vec<Diagnostic>) {
             Ok(Raw::Float) => Tok::Float(slice),
             Ok(Raw::Int) => Tok::Int(slice),
             Ok(Raw::Str) => Tok::Str(&slice[1..slice.len() - 1]),
-            Ok(Raw::Word) => Kw::from_word(slice).map_or(Tok::Ident(slice), Tok::Kw),
-            // The DFA matches exactly the texts of `P`.
-            Ok(Raw::Punct) => Tok::Punct(P::from_text(slice).unwrap_or(P::Bang)),
+            Ok(Raw::Word) => Tok::Ident(slice),
+            Ok(Raw::Keyword(k)) => Tok::Kw(k),
+            Ok(Raw::Punct(p)) => Tok::Punct(p),
             Ok(Raw::Newline) => Tok::Newline,
             Err(()) => {
                 // A quote or comment opener that never closes runs to the end of the file.
