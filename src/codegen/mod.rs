@@ -523,6 +523,7 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.call_rt(rt.set_inner, &[o, s]);
                 self.release_temps(&[*obj, *src]);
             }
+            Inst::Drop { src } => self.drop_now(*src),
             Inst::GetInner { dst, obj } => {
                 let (o, out) = (self.operand(*obj), self.result_slot());
                 self.call_rt(rt.get_inner, &[o, out]);

@@ -233,6 +233,16 @@ impl<M: Module> FnLower<'_, M> {
         }
     }
 
+    /// `drop %r`: release what `r` holds now; a variable's slot then reads void.
+    pub(super) fn drop_now(&mut self, r: Reg) {
+        if self.is_temp(r) {
+            self.release_temp(r);
+        } else if self.int_var(r).is_none() {
+            let void = self.unboxed(TAG_VOID, 0);
+            self.define(r, void);
+        }
+    }
+
     pub(super) fn release_temps(&mut self, regs: &[Reg]) {
         for &r in regs {
             self.release_temp(r);

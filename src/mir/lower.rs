@@ -343,7 +343,21 @@ impl<'a> FnLower<'a> {
             StmtKind::Try { body, catches, finally } => self.try_stmt(body, catches, finally.as_deref()),
             StmtKind::Nowait(name, call) => self.nowait(name, call),
             StmtKind::Expr(e) => {
-                self.expr(e);
+                let fresh = self.regs;
+                let result = self.expr(e);
+                // A call's result that nothing reads is released at the end of its
+                // statement, as the last reference to a box it may be.
+                let makes_boxes = matches!(
+                    e.kind,
+                    ExprKind::Call(..)
+                        | ExprKind::MethodCall(..)
+                        | ExprKind::New(..)
+                        | ExprKind::FromCall(..)
+                        | ExprKind::Await(_)
+                );
+                if makes_boxes && result >= fresh {
+                    self.emit(Inst::Drop { src: result });
+                }
             }
             // The box itself is declared at the top level, like every box.
             StmtKind::BoxDeclared(_) | StmtKind::Error => {}

@@ -108,6 +108,11 @@ pub enum Inst {
         dst: Reg,
         obj: Reg,
     },
+    /// Release `src` now: it holds the result of an expression statement, which nothing
+    /// reads, and a box's `fini` runs when its last reference goes.
+    Drop {
+        src: Reg,
+    },
     /// `via_me` says the access is written `me.f`, which may touch private fields.
     GetField {
         dst: Reg,
@@ -271,7 +276,7 @@ impl Inst {
     dst_accessors! {
         writes: Const, Move, Binary, Unary, Call, BoxCall, NewBuiltin, Alloc, GetInner, GetField, GetGlobal, Singleton,
             Catch, CatchValue, IsA, MakeFuture, FailedFuture, Await;
-        no_write: SetInner, SetField, SetGlobal, Print
+        no_write: SetInner, SetField, SetGlobal, Print, Drop
     }
 
     /// The registers read.
@@ -281,7 +286,7 @@ impl Inst {
             Const { .. } | Alloc { .. } | GetGlobal { .. } | Singleton { .. } | Catch { .. } => {
                 vec![]
             }
-            Move { src, .. } | Unary { src, .. } | SetGlobal { src, .. } | Print { src, .. } => {
+            Move { src, .. } | Unary { src, .. } | SetGlobal { src, .. } | Print { src, .. } | Drop { src } => {
                 vec![*src]
             }
             MakeFuture { src, .. } | Await { src, .. } => vec![*src],

@@ -59,6 +59,7 @@ impl Display for Inst {
             Alloc { dst, class } => write!(f, "%{dst} = alloc box{class}"),
             SetInner { obj, src } => write!(f, "setinner %{obj}, %{src}"),
             GetInner { dst, obj } => write!(f, "%{dst} = getinner %{obj}"),
+            Drop { src } => write!(f, "drop %{src}"),
             GetField { dst, obj, field, via_me, loc: l } => {
                 write!(f, "%{dst} = getfield %{obj}.{field}{} {}", if *via_me { " me" } else { "" }, loc(l))
             }

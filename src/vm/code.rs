@@ -91,6 +91,9 @@ pub enum Op {
         dst: R,
         obj: R,
     },
+    Drop {
+        src: R,
+    },
     GetField {
         dst: R,
         obj: R,
@@ -330,6 +333,7 @@ fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32, field_counts: &[u32]) -> O
         Inst::Alloc { dst, class } => Op::Alloc { dst: *dst, class: *class, fields: field_counts[*class as usize] },
         Inst::SetInner { obj, src } => Op::SetInner { obj: u(*obj), src: u(*src) },
         Inst::GetInner { dst, obj } => Op::GetInner { dst: *dst, obj: u(*obj) },
+        Inst::Drop { src } => Op::Drop { src: *src },
         Inst::GetField { dst, obj, field, via_me, loc } => {
             let cache = Cell::default();
             Op::GetField { dst: *dst, obj: u(*obj), field: intern(field), via_me: *via_me, loc: *loc, cache }

@@ -176,6 +176,8 @@ impl Vm {
                 }
                 match op {
                     Op::Const { dst, value } => fr.set(*dst, value.clone()),
+                    // After most method calls in statement position: worth its place here.
+                    Op::Drop { src } => fr.set(*src, Value::Void),
                     Op::Move { dst, src } => {
                         let v = fr.take(*src);
                         fr.set(*dst, v)
@@ -401,6 +403,7 @@ impl Vm {
                 fr.set(*dst, v);
             }
             Op::Const { .. }
+            | Op::Drop { .. }
             | Op::Move { .. }
             | Op::Arith { .. }
             | Op::Cmp { .. }
