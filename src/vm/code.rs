@@ -70,6 +70,9 @@ pub enum Op {
         loc: Loc,
         cache: Cell<(ClassId, u32)>,
         hot: Option<Hot>,
+        /// The MIR `drop` of the result that followed, folded in: the result is released
+        /// as soon as it is made (a call in statement position).
+        discard: bool,
     },
     NewBuiltin {
         dst: R,
@@ -257,6 +260,12 @@ fn compile_function(f: &mir::Function, field_counts: &[u32]) -> VmFunction {
         let fused = crate::mir::analysis::fused_compare(b, &temps);
         let insts = if fused.is_some() { &b.insts[..b.insts.len() - 1] } else { &b.insts[..] };
         for inst in insts {
+            if let (Inst::Drop { src }, Some(Op::BoxCall { dst, discard, .. })) = (inst, ops.last_mut()) {
+                if dst == src {
+                    *discard = true;
+                    continue;
+                }
+            }
             if !matches!(inst, Inst::Const { dst, .. } if folded[*dst as usize].is_some()) {
                 ops.push(compile_inst(inst, &u, field_counts));
             }
@@ -325,7 +334,8 @@ fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32, field_counts: &[u32]) -> O
         Inst::Call { dst, func, args: a, loc } => Op::Call { dst: *dst, func: *func, args: args(a), loc: *loc },
         Inst::BoxCall { dst, recv, method, args: a, loc } => {
             let (cache, hot) = (Cell::new((NO_CLASS, 0)), Hot::of(method, a.len()));
-            Op::BoxCall { dst: *dst, recv: u(*recv), method: intern(method), args: args(a), loc: *loc, cache, hot }
+            let (dst, recv, method, args, loc) = (*dst, u(*recv), intern(method), args(a), *loc);
+            Op::BoxCall { dst, recv, method, args, loc, cache, hot, discard: false }
         }
         Inst::NewBuiltin { dst, name, args: a, loc } => {
             Op::NewBuiltin { dst: *dst, name: name.as_str().into(), args: args(a), loc: *loc }

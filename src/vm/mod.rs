@@ -236,7 +236,9 @@ impl Vm {
                         });
                         fr.set(*dst, tri!(result, loc));
                     }
-                    Op::BoxCall { dst, recv, args, loc, cache, .. } if class_of(fr.get(*recv)) == cache.get().0 => {
+                    Op::BoxCall { dst, recv, args, loc, cache, discard, .. }
+                        if class_of(fr.get(*recv)) == cache.get().0 =>
+                    {
                         let me = fr.take(*recv);
                         let result = self.enter(cache.get().1, |frame| {
                             frame[0] = me;
@@ -244,10 +246,14 @@ impl Vm {
                                 *slot = fr.take(*a);
                             }
                         });
-                        fr.set(*dst, tri!(result, loc));
+                        fr.store(*dst, tri!(result, loc), *discard);
                     }
-                    Op::BoxCall { dst, recv, args, loc, hot: Some(hot), .. } => {
+                    Op::BoxCall { dst, recv, args, loc, hot: Some(hot), discard, .. } => {
                         if fr.array_in_place(*hot, *recv, args, *dst) {
+                            // `set` and `push` in place leave void, nothing to release.
+                            if *discard && matches!(hot, Hot::Get) {
+                                fr.set(*dst, Value::Void);
+                            }
                             continue;
                         }
                         let outcome = {
@@ -258,7 +264,7 @@ impl Vm {
                             Some(result) => {
                                 fr.release(&[*recv]);
                                 fr.release(args);
-                                fr.set(*dst, tri!(result, loc));
+                                fr.store(*dst, tri!(result, loc), *discard);
                             }
                             None => cold!(),
                         }
@@ -311,7 +317,7 @@ impl Vm {
                 let v = ops::negate(fr.get(*src)).map_err(|e| e.at(*loc))?;
                 fr.set(*dst, v)
             }
-            Op::BoxCall { dst, recv, method, args, loc, cache, .. } => {
+            Op::BoxCall { dst, recv, method, args, loc, cache, discard, .. } => {
                 let recv = fr.take(*recv);
                 let argv: SmallVec<[Value; 4]> = args.iter().map(|a| fr.take(*a)).collect();
                 let result = match dispatch(&recv, *method, &argv) {
@@ -337,7 +343,7 @@ impl Vm {
                         Err(e)
                     }
                 };
-                fr.set(*dst, result.map_err(|e| e.at(*loc))?);
+                fr.store(*dst, result.map_err(|e| e.at(*loc))?, *discard);
             }
             // The operands go before the result is stored (and before the old value of
             // `dst` is released), as in compiled code.
@@ -468,6 +474,17 @@ impl Frame<'_> {
     #[inline(always)]
     fn set(&mut self, dst: u32, value: Value) {
         Value::replace_in(self.reg_mut(dst), value);
+    }
+
+    /// A call's result: into `dst`, or released at once if the call was a statement of
+    /// its own (`discard`; `dst` is then never written and stays void).
+    #[inline(always)]
+    fn store(&mut self, dst: u32, value: Value, discard: bool) {
+        if discard {
+            drop(value);
+        } else {
+            self.set(dst, value);
+        }
     }
 
     /// Write an Integer or a Float as two whole words: a value built byte by byte on the
