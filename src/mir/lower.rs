@@ -11,6 +11,7 @@ use super::*;
 use crate::diag::Diagnostic;
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, Stmt, StmtKind};
 use crate::syntax::span::{SourceMap, Span};
+use nyash_runtime::boxes::arguments;
 use rustc_hash::FxHashMap;
 
 /// Lower a whole program. Diagnostics come back in every case (warnings too); the module
@@ -933,11 +934,6 @@ impl<'a> FnLower<'a> {
         self.emit(Inst::Call { dst, func, args: regs, loc });
         dst
     }
-}
-
-/// "1 argument", "2 arguments".
-fn arguments(n: usize) -> String {
-    format!("{n} argument{}", if n == 1 { "" } else { "s" })
 }
 
 enum Target {

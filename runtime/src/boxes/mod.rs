@@ -296,8 +296,12 @@ pub fn wrong_arity(owner: &str, method: &str, given: usize, want: usize) -> Exce
 
 /// The one wording of a wrong argument count, at compile time and at run time.
 pub fn arity_message(owner: &str, method: &str, given: usize, want: usize) -> String {
-    let plural = if want == 1 { "" } else { "s" };
-    format!("Method '{method}' of {owner} takes {want} argument{plural}, {given} given")
+    format!("Method '{method}' of {owner} takes {}, {given} given", arguments(want))
+}
+
+/// "1 argument", "2 arguments".
+pub fn arguments(n: usize) -> String {
+    format!("{n} argument{}", if n == 1 { "" } else { "s" })
 }
 
 /// A constructor: `new Name(args)` of a builtin box.
