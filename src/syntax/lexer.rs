@@ -143,7 +143,9 @@ pub fn unescape(raw: &str) -> String {
 /// Lex one file. Errors (a character no token starts with, a string or comment that never
 /// ends) are returned alongside the tokens around them.
 pub fn lex(file: u32, text: &str) -> (Vec<(Tok<'_>, Span)>, Vec<Diagnostic>) {
-    let (mut tokens, mut errors) = (Vec::new(), Vec::new());
+    // About one token per four bytes of source, so the vector rarely grows.
+    let mut tokens = Lines { tokens: Vec::with_capacity(text.len() / 4 + 16), depth: 0 };
+    let mut errors = Vec::new();
     let mut raw = Raw::lexer(text);
     while let Some(class) = raw.next() {
         let (slice, range) = (raw.slice(), raw.span());
@@ -177,9 +179,9 @@ pub fn lex(file: u32, text: &str) -> (Vec<(Tok<'_>, Span)>, Vec<Diagnostic>) {
                 continue;
             }
         };
-        tokens.push((tok, span));
+        tokens.push(tok, span);
     }
-    (join_lines(tokens), errors)
+    (tokens.tokens, errors)
 }
 
 /// The deepest nesting of brackets, braces and parentheses, or of prefix operators in a
@@ -267,33 +269,38 @@ fn continued_by(tok: &Tok) -> bool {
     matches!(tok, Tok::Punct(P::Dot | P::LBrace | P::RParen) | Tok::Kw(Kw::Else | Kw::Catch | Kw::Finally))
 }
 
-/// Drop the newlines that cannot end a statement (see the module comment).
-fn join_lines(tokens: Vec<(Tok, Span)>) -> Vec<(Tok, Span)> {
-    let mut out: Vec<(Tok, Span)> = Vec::with_capacity(tokens.len());
-    let mut depth = 0usize;
-    for (tok, span) in tokens {
-        match &tok {
-            Tok::Punct(P::LParen) => depth += 1,
-            Tok::Punct(P::RParen) => depth = depth.saturating_sub(1),
+/// The token stream as it is built, without the newlines that cannot end a statement
+/// (see the module comment): a newline inside parentheses, after another newline or an
+/// operator that continues the line, or before a token that continues the previous line.
+struct Lines<'src> {
+    tokens: Vec<(Tok<'src>, Span)>,
+    /// How many parentheses are open.
+    depth: usize,
+}
+
+impl<'src> Lines<'src> {
+    fn push(&mut self, tok: Tok<'src>, span: Span) {
+        match tok {
+            Tok::Punct(P::LParen) => self.depth += 1,
+            Tok::Punct(P::RParen) => self.depth = self.depth.saturating_sub(1),
             _ => {}
         }
         if continued_by(&tok) {
-            while matches!(out.last(), Some((Tok::Newline, _))) {
-                out.pop();
+            while matches!(self.tokens.last(), Some((Tok::Newline, _))) {
+                self.tokens.pop();
             }
         }
-        if tok == Tok::Newline {
-            let redundant = match out.last() {
+        if matches!(tok, Tok::Newline) {
+            let redundant = match self.tokens.last() {
                 None => true,
-                Some((prev, _)) => *prev == Tok::Newline || continues_line(prev),
+                Some((prev, _)) => matches!(prev, Tok::Newline) || continues_line(prev),
             };
-            if depth > 0 || redundant {
-                continue;
+            if self.depth > 0 || redundant {
+                return;
             }
         }
-        out.push((tok, span));
+        self.tokens.push((tok, span));
     }
-    out
 }
 
 #[cfg(test)]

@@ -1,15 +1,14 @@
 //! Tokens to the AST, with chumsky's zero-copy parsers.
 //!
 //! Statements end at a newline or `;` (the lexer has already removed the newlines that
-//! cannot end one). Operators are read by one Pratt parser (docs/LANGUAGE.md section 3's
-//! table is its binding powers). Recovery works at two levels, lines and delimited groups,
+//! cannot end one). Operators are read flat and grouped by binding power (docs/LANGUAGE.md
+//! section 3's table). Recovery works at two levels, lines and delimited groups,
 //! so one run reports every independent syntax error; it costs nothing until an error.
 
 use super::ast::*;
 use super::lexer::{unescape, Kw, Tok, P};
 use super::span::Span;
 use chumsky::input::MappedInput;
-use chumsky::pratt::{infix, left, prefix};
 use chumsky::prelude::*;
 
 /// The parser's input: the lexer's tokens, each with its span.
@@ -150,7 +149,7 @@ fn expression<'a, F: Failure<'a>>() -> impl Parse<'a, Expr, F> {
                 [(Tok::Punct(P::LBrace), Tok::Punct(P::RBrace))],
                 |span| expr_at(ExprKind::Error, span),
             )));
-        let atom = choice((literal(), new, from_call, print, name_or_call, parenthesised)).labelled("expression");
+        let atom = choice((name_or_call, literal(), new, from_call, print, parenthesised)).labelled("expression");
 
         let member = punct(P::Dot).ignore_then(member_name()).then(args.or_not()).map_with(|m, e| (m, e.span()));
         let postfix = atom.foldl(member.repeated(), |recv, ((name, args), span): ((Ident, _), Span)| {
@@ -162,47 +161,90 @@ fn expression<'a, F: Failure<'a>>() -> impl Parse<'a, Expr, F> {
             expr_at(kind, span)
         });
 
-        let unary = |kind: fn(Box<Expr>) -> ExprKind,
-                     operand,
-                     e: &mut chumsky::input::MapExtra<'a, '_, Tokens<'a>, Extra<F>>| {
-            expr_at(kind(Box::new(operand)), e.span())
-        };
         let prefix_op = select! {
             Tok::Punct(P::Minus) => (|e| ExprKind::Unary(UnOp::Neg, e)) as fn(Box<Expr>) -> ExprKind,
             Tok::Kw(Kw::Not) => |e| ExprKind::Unary(UnOp::Not, e),
             Tok::Punct(P::Bang) => |e| ExprKind::Unary(UnOp::Not, e),
             Tok::Kw(Kw::Await) => ExprKind::Await,
         }
+        .map_with(|kind, e| (kind, e.span()))
         .labelled("expression");
-        let binary = |l: Expr, op: BinOp, r: Expr, _: &mut chumsky::input::MapExtra<'a, '_, Tokens<'a>, Extra<F>>| {
-            let span = l.span.to(r.span);
-            expr_at(ExprKind::Binary(op, Box::new(l), Box::new(r)), span)
-        };
-        // One operator parser per precedence level: the Pratt loop tries every level
-        // after every operand, so fewer levels is fewer tries.
-        let product = select! { Tok::Punct(P::Star) => BinOp::Mul, Tok::Punct(P::Slash) => BinOp::Div, Tok::Punct(P::Percent) => BinOp::Mod };
-        let sum = select! { Tok::Punct(P::Plus) => BinOp::Add, Tok::Punct(P::Minus) => BinOp::Sub };
-        let comparison = select! {
+        // Prefix operators bind tighter than every binary one, so they apply to one
+        // postfix operand, innermost (rightmost) first.
+        let operand = prefix_op.repeated().collect::<Vec<_>>().then(postfix).map(|(prefixes, operand)| {
+            prefixes.into_iter().rev().fold(operand, |inner, (kind, span): (fn(Box<Expr>) -> ExprKind, Span)| {
+                let span = span.to(inner.span);
+                expr_at(kind(Box::new(inner)), span)
+            })
+        });
+        // Operands and operators are read flat and then grouped by binding power: one
+        // token test per operator position, where a parser per precedence level would try
+        // every level after every operand.
+        let binary_op = select! {
+            Tok::Punct(P::Star) => BinOp::Mul,
+            Tok::Punct(P::Slash) => BinOp::Div,
+            Tok::Punct(P::Percent) => BinOp::Mod,
+            Tok::Punct(P::Plus) => BinOp::Add,
+            Tok::Punct(P::Minus) => BinOp::Sub,
             Tok::Punct(P::Lt) => BinOp::Lt,
             Tok::Punct(P::Le) => BinOp::Le,
             Tok::Punct(P::Gt) => BinOp::Gt,
             Tok::Punct(P::Ge) => BinOp::Ge,
+            Tok::Punct(P::EqEq) => BinOp::Eq,
+            Tok::Punct(P::NotEq) => BinOp::Ne,
+            Tok::Kw(Kw::And) => BinOp::And,
+            Tok::Punct(P::AndAnd) => BinOp::And,
+            Tok::Kw(Kw::Or) => BinOp::Or,
+            Tok::Punct(P::OrOr) => BinOp::Or,
         };
-        let equality = select! { Tok::Punct(P::EqEq) => BinOp::Eq, Tok::Punct(P::NotEq) => BinOp::Ne };
-        let and = select! { Tok::Kw(Kw::And) => BinOp::And, Tok::Punct(P::AndAnd) => BinOp::And };
-        let or = select! { Tok::Kw(Kw::Or) => BinOp::Or, Tok::Punct(P::OrOr) => BinOp::Or };
-        postfix
-            .pratt((
-                prefix(7, prefix_op, unary),
-                infix(left(6), product, binary),
-                infix(left(5), sum, binary),
-                infix(left(4), comparison, binary),
-                infix(left(3), equality, binary),
-                infix(left(2), and, binary),
-                infix(left(1), or, binary),
-            ))
+        operand
+            .clone()
+            .then(binary_op.then(operand).repeated().collect::<Vec<_>>())
+            .map(|(first, rest)| group_by_binding_power(first, rest))
             .boxed()
     })
+}
+
+/// How tightly a binary operator binds (docs/LANGUAGE.md section 3); all are left
+/// associative.
+fn binding_power(op: BinOp) -> u8 {
+    match op {
+        BinOp::Mul | BinOp::Div | BinOp::Mod => 6,
+        BinOp::Add | BinOp::Sub => 5,
+        BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => 4,
+        BinOp::Eq | BinOp::Ne => 3,
+        BinOp::And => 2,
+        BinOp::Or => 1,
+    }
+}
+
+/// `first op1 e1 op2 e2 ...` as a tree, by operator precedence: an operator waits on the
+/// stack until one that binds no tighter arrives, then takes the two operands below it.
+fn group_by_binding_power(first: Expr, rest: Vec<(BinOp, Expr)>) -> Expr {
+    if rest.is_empty() {
+        return first;
+    }
+    fn reduce(operands: &mut Vec<Expr>, op: BinOp) {
+        let r = operands.pop().expect("an operator has a right operand");
+        let l = operands.pop().expect("an operator has a left operand");
+        let span = l.span.to(r.span);
+        operands.push(expr_at(ExprKind::Binary(op, Box::new(l), Box::new(r)), span));
+    }
+    let mut operands = Vec::with_capacity(rest.len() + 1);
+    operands.push(first);
+    let mut operators: Vec<BinOp> = Vec::with_capacity(rest.len());
+    for (op, operand) in rest {
+        while let Some(&top) = operators.last().filter(|top| binding_power(**top) >= binding_power(op)) {
+            operators.pop();
+            reduce(&mut operands, top);
+        }
+        operators.push(op);
+        operands.push(operand);
+    }
+    while let Some(op) = operators.pop() {
+        reduce(&mut operands, op);
+    }
+    operands.pop().expect("the operands reduce to one expression")
 }
 
 fn params<'a, F: Failure<'a>>() -> impl Parse<'a, Vec<Ident>, F> {
@@ -334,7 +376,7 @@ fn statement<'a, F: Failure<'a>>() -> impl Parse<'a, Stmt, F> {
         // A box declared in a body (`ast::hoist_boxes` moves it to the top level).
         let box_stmt = box_decl(stmt.clone()).map(|decl| StmtKind::BoxDecl(Box::new(decl)));
 
-        choice((local, global, if_stmt, loop_stmt, simple, try_stmt, nowait, box_stmt, expr_or_assign))
+        choice((expr_or_assign, local, global, if_stmt, loop_stmt, simple, try_stmt, nowait, box_stmt))
             .map_with(|kind, e| Stmt { kind, span: e.span() })
             .labelled("statement")
             .boxed()
@@ -483,4 +525,48 @@ pub fn parse<'a>(file: u32, text_len: usize, tokens: &'a [(Tok<'a>, Span)]) -> (
     }
     let (program, errors) = program::<ParseError>().parse(input()).into_output_errors();
     (program.unwrap_or_default(), errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::lexer::lex;
+
+    /// The expression statement of `src`, fully parenthesised, with its span.
+    fn grouped(src: &str) -> String {
+        fn show(e: &Expr) -> String {
+            match &e.kind {
+                ExprKind::Int(n) => n.to_string(),
+                ExprKind::Var(name) => name.clone(),
+                ExprKind::Binary(op, l, r) => format!("({} {op:?} {})", show(l), show(r)),
+                ExprKind::Unary(op, operand) => format!("({op:?} {})", show(operand)),
+                ExprKind::Field(recv, name) => format!("{}.{}", show(recv), name.name),
+                other => format!("{other:?}"),
+            }
+        }
+        let (tokens, errors) = lex(0, src);
+        assert!(errors.is_empty());
+        let (program, errors) = parse(0, src.len(), &tokens);
+        assert!(errors.is_empty(), "{errors:?}");
+        match &program.items[..] {
+            [Item::Stmt(Stmt { kind: StmtKind::Expr(e), .. })] => format!("{} @{:?}", show(e), e.span.range()),
+            other => panic!("not one expression statement: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn binary_operators_group_by_binding_power_and_to_the_left() {
+        assert_eq!(grouped("1 + 2 * 3 - 4"), "((1 Add (2 Mul 3)) Sub 4) @0..13");
+        assert_eq!(grouped("a - b - c"), "((a Sub b) Sub c) @0..9");
+        assert_eq!(grouped("a or b and c == d < e + f * g"), "(a Or (b And (c Eq (d Lt (e Add (f Mul g)))))) @0..29");
+        assert_eq!(grouped("a * b + c * d"), "((a Mul b) Add (c Mul d)) @0..13");
+        assert_eq!(grouped("a < b == c > d"), "((a Lt b) Eq (c Gt d)) @0..14");
+    }
+
+    #[test]
+    fn prefix_operators_bind_tighter_than_binary_ones() {
+        assert_eq!(grouped("-a * b"), "((Neg a) Mul b) @0..6");
+        assert_eq!(grouped("not not a.x == b"), "((Not (Not a.x)) Eq b) @0..16");
+        assert_eq!(grouped("x - -1"), "(x Sub (Neg 1)) @0..6");
+    }
 }
