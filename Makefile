@@ -1,11 +1,21 @@
 # Everyday commands. `make bench` needs lua5.4 (apt-get install lua5.4) for the comparison.
-.PHONY: build test bench fuzz differential
+.PHONY: build test bench fuzz differential cross-runtime test-cross
 
 build:
 	cargo build --release
 
 test:
 	cargo test --release
+
+# The runtime for another target, beside target/release/nyashc (README, "Cross builds"):
+# make cross-runtime TARGET=aarch64-unknown-linux-gnu
+TARGET ?= aarch64-unknown-linux-gnu
+cross-runtime:
+	runtime/cross-build.sh $(TARGET)
+
+# The conformance suite on the host backends and, under qemu, as TARGET executables.
+test-cross: cross-runtime
+	NYASH_CROSS_TARGETS=$(TARGET) cargo test --release --test conformance
 
 bench: build
 	benches/run.sh

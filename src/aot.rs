@@ -1,6 +1,6 @@
 //! Native executables: MIR lowered by `codegen` into an object file (cranelift-object),
-//! linked by the system C compiler driver against the runtime staticlib that is embedded
-//! in `nyashc` itself.
+//! linked by the target's C compiler driver against the runtime staticlib (embedded in
+//! `nyashc` for the machine it runs on; see `targets` for the others).
 //!
 //! The object holds every function (`nyash_f<N>`), a table of their addresses, the
 //! program image (boxes, globals, file names, interned names; JSON) and a C `main` that
@@ -8,6 +8,7 @@
 
 use crate::codegen::{nyash_signature, Callees, CodeGen, Entry, Listing};
 use crate::mir::Module as MirModule;
+use crate::targets::{self, Runtime};
 use cranelift_codegen::ir::{types, AbiParam, InstBuilder};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -16,13 +17,6 @@ use cranelift_object::{ObjectBuilder, ObjectModule};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use target_lexicon::Triple;
-
-/// The runtime, as a static library for the host, built with `nyashc` (see build.rs).
-static RUNTIME_STATICLIB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libnyash_runtime.a"));
-/// Content hash of the staticlib, naming its unpacked copy.
-static RUNTIME_HASH: &str = include_str!(concat!(env!("OUT_DIR"), "/runtime-hash.txt"));
-/// The system libraries the runtime staticlib needs at link time.
-static RUNTIME_NATIVE_LIBS: &str = include_str!(concat!(env!("OUT_DIR"), "/native-static-libs.txt"));
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OptLevel {
@@ -33,6 +27,8 @@ pub enum OptLevel {
 pub struct Target {
     pub triple: Triple,
     pub opt: OptLevel,
+    /// The C compiler driver to link with (`--linker`), instead of the target's usual one.
+    pub linker: Option<PathBuf>,
 }
 
 /// Every function as Cranelift IR (`--emit clif`) or disassembled machine code
@@ -52,19 +48,13 @@ pub fn object(mir: &MirModule, target: &Target) -> Result<Vec<u8>, String> {
 /// Build an executable at `output`. It replaces `output` only once complete: a failed
 /// build leaves no file behind and an existing one untouched.
 pub fn executable(mir: &MirModule, target: &Target, output: &Path) -> Result<(), String> {
-    if target.triple != target_lexicon::HOST {
-        return Err(format!(
-            "nyashc carries the runtime for {} only, so it cannot link for {}; build an object with `--emit obj` and link it with a runtime built for that target",
-            target_lexicon::HOST,
-            target.triple
-        ));
-    }
+    let runtime = targets::runtime(&target.triple)?;
+    let linker = targets::linker(&target.triple, target.linker.as_deref())?;
     let object = object(mir, target)?;
     let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     let obj_path = dir.path().join("program.o");
     std::fs::write(&obj_path, object).map_err(|e| format!("cannot write a temporary object file: {e}"))?;
-    let lib_path = runtime_archive()?;
-    write_output(output, |staged| link(&target.triple, &obj_path, &lib_path, staged))
+    write_output(output, |staged| link(&target.triple, &linker, &obj_path, &runtime, staged))
 }
 
 /// Write `output` through a file staged beside it, which `produce` fills: `output` is
@@ -89,47 +79,18 @@ pub fn write_output(output: &Path, produce: impl FnOnce(&Path) -> Result<(), Str
     staged.persist(output).map_err(|e| cannot(&e.error))
 }
 
-/// The embedded staticlib as a file the linker can read: unpacked once into the temporary
-/// directory under a name made of its content hash, then reused by every build.
-fn runtime_archive() -> Result<PathBuf, String> {
-    let dir = std::env::temp_dir();
-    let path = dir.join(format!("nyashc-runtime-{RUNTIME_HASH}.a"));
-    let complete = std::fs::metadata(&path).is_ok_and(|m| m.len() == RUNTIME_STATICLIB.len() as u64);
-    if !complete {
-        let mut staged =
-            tempfile::NamedTempFile::new_in(&dir).map_err(|e| format!("cannot unpack the runtime: {e}"))?;
-        std::io::Write::write_all(&mut staged, RUNTIME_STATICLIB)
-            .map_err(|e| format!("cannot unpack the runtime: {e}"))?;
-        staged.persist(&path).map_err(|e| format!("cannot unpack the runtime: {e}"))?;
-    }
-    Ok(path)
-}
-
-/// Is `program` on the PATH?
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
-}
-
-fn link(triple: &Triple, object: &Path, runtime: &Path, output: &Path) -> Result<(), String> {
-    let compiler = cc::Build::new()
-        .target(&triple.to_string())
-        .host(&target_lexicon::HOST.to_string())
-        .opt_level(0)
-        .cargo_metadata(false)
-        .cargo_warnings(false)
-        .try_get_compiler()
-        .map_err(|e| format!("no C compiler to link with: {e}"))?;
-    let mut cmd = Command::new(compiler.path());
-    cmd.arg("-o").arg(output).arg(object).arg(runtime);
+fn link(triple: &Triple, linker: &Path, object: &Path, runtime: &Runtime, output: &Path) -> Result<(), String> {
+    let mut cmd = Command::new(linker);
+    cmd.arg("-o").arg(output).arg(object).arg(&runtime.archive);
     // libgcc (unwinding support for the Rust standard library) is linked statically, so
     // the executable needs nothing but the C library at run time.
-    cmd.args(RUNTIME_NATIVE_LIBS.split_whitespace().filter(|lib| *lib != "-lgcc_s"));
+    cmd.args(runtime.native_libs.split_whitespace().filter(|lib| *lib != "-lgcc_s"));
     cmd.args(["-Wl,--gc-sections", "-no-pie", "-static-libgcc"]);
     // gold links this archive in about two thirds of the time of the default linker.
-    if on_path("ld.gold") {
+    if *triple == target_lexicon::HOST && targets::find_program(Path::new("ld.gold")).is_some() {
         cmd.arg("-fuse-ld=gold");
     }
-    let out = cmd.output().map_err(|e| format!("cannot run the linker {}: {e}", compiler.path().display()))?;
+    let out = cmd.output().map_err(|e| format!("cannot run the linker {}: {e}", linker.display()))?;
     if !out.status.success() {
         return Err(format!("linking failed:\n{}", String::from_utf8_lossy(&out.stderr)));
     }

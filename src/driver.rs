@@ -242,11 +242,21 @@ pub fn run(module: Module, jit: Option<crate::tier::JitOptions>) -> i32 {
 pub use nyash_runtime::program::on_big_stack;
 
 /// `run --emit exe`: build the program into a temporary directory, run it with this
-/// process's standard streams, and remove it.
+/// process's standard streams (under an emulator, for another machine's target), and
+/// remove it.
 pub fn run_executable(module: &Module, target: &crate::aot::Target) -> Result<i32, String> {
+    let emulator = crate::targets::runner(&target.triple)?;
     let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     let exe = dir.path().join("program");
     crate::aot::executable(module, target, &exe)?;
-    let status = std::process::Command::new(&exe).status().map_err(|e| format!("cannot run the program: {e}"))?;
+    let mut command = match emulator {
+        Some(emulator) => {
+            let mut c = std::process::Command::new(emulator);
+            c.arg(&exe);
+            c
+        }
+        None => std::process::Command::new(&exe),
+    };
+    let status = command.status().map_err(|e| format!("cannot run the program: {e}"))?;
     Ok(status.code().unwrap_or(EXIT_RUNTIME_ERROR))
 }

@@ -6,5 +6,6 @@ pub mod driver;
 pub mod jit;
 pub mod mir;
 pub mod syntax;
+pub mod targets;
 pub mod tier;
 pub mod vm;

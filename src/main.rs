@@ -5,6 +5,7 @@ use nyashc::aot::{self, OptLevel, Target};
 use nyashc::codegen::Listing;
 use nyashc::driver;
 use nyashc::mir::Module;
+use nyashc::targets;
 use nyashc::tier::JitOptions;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -54,6 +55,8 @@ enum Command {
     },
     /// Check a program for errors without running it.
     Check { file: PathBuf },
+    /// List the targets nyashc builds for, and what this machine can make for each.
+    Targets,
 }
 
 #[derive(Args)]
@@ -75,9 +78,13 @@ struct BuildArgs {
     /// Optimisation level of the generated code: 0 or 2.
     #[arg(short = 'O', default_value = "2", value_parser = ["0", "2"])]
     opt: String,
-    /// Target triple (default: this machine).
+    /// Target triple (default: this machine); `nyashc targets` lists them.
     #[arg(long)]
     target: Option<String>,
+    /// The C compiler driver that links the executable (default: the target's usual
+    /// one, e.g. `aarch64-linux-gnu-gcc`, or `CC_<triple>`).
+    #[arg(long, value_name = "PATH")]
+    linker: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -120,6 +127,10 @@ fn execute(cli: Cli) -> i32 {
         Some(Command::Run { emit, jit, build, file }) => run(&file, emit, &jit, &build),
         Some(Command::Build { emit, build, file }) => build_artifact(&file, emit, &build),
         Some(Command::Check { file }) => with_module(&file, |_| 0),
+        Some(Command::Targets) => {
+            print!("{}", targets::report());
+            0
+        }
         None => {
             let Some(file) = cli.file else {
                 eprintln!("error: no input file\n\nUsage: nyashc [--emit <EMIT>] <FILE>; see --help");
@@ -152,10 +163,11 @@ fn with_module(file: &Path, then: impl FnOnce(Module) -> i32) -> i32 {
 
 fn target(build: &BuildArgs) -> Result<Target, String> {
     let triple = match &build.target {
-        Some(t) => t.parse().map_err(|e| format!("unknown target `{t}`: {e}"))?,
+        Some(t) => targets::parse(t)?,
         None => target_lexicon::HOST,
     };
-    Ok(Target { triple, opt: if build.opt == "0" { OptLevel::O0 } else { OptLevel::O2 } })
+    let opt = if build.opt == "0" { OptLevel::O0 } else { OptLevel::O2 };
+    Ok(Target { triple, opt, linker: build.linker.clone() })
 }
 
 fn run(file: &Path, backend: Backend, jit: &JitArgs, build: &BuildArgs) -> i32 {

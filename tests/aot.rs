@@ -107,15 +107,69 @@ fn an_unknown_target_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
 
-#[test]
-fn objects_for_other_targets() {
+/// An object file built for `target`, read back.
+fn object_for(target: &str) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let object = dir.path().join("hello.o");
-    let out = run(Command::new(NYASHC)
-        .args(["build", "--emit", "obj", "--target", "aarch64-unknown-linux-gnu", &hello(), "-o"])
-        .arg(&object));
+    let out =
+        run(Command::new(NYASHC).args(["build", "--emit", "obj", "--target", target, &hello(), "-o"]).arg(&object));
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let bytes = std::fs::read(&object).unwrap();
-    // ELF, machine EM_AARCH64 (183) at offset 18.
-    assert!(bytes.starts_with(b"\x7fELF") && u16::from_le_bytes([bytes[18], bytes[19]]) == 183);
+    std::fs::read(&object).unwrap()
+}
+
+#[test]
+fn objects_for_other_targets() {
+    use object::{Architecture, Object, ObjectSymbol};
+    for (target, arch) in [
+        ("aarch64-unknown-linux-gnu", Architecture::Aarch64),
+        ("riscv64gc-unknown-linux-gnu", Architecture::Riscv64),
+        ("x86_64-unknown-linux-gnu", Architecture::X86_64),
+    ] {
+        let bytes = object_for(target);
+        let file = object::File::parse(&*bytes).unwrap();
+        assert_eq!(file.architecture(), arch, "{target}");
+        assert!(file.is_little_endian() && file.is_64(), "{target}");
+        let symbols: Vec<&str> = file.symbols().filter_map(|s| s.name().ok()).collect();
+        for wanted in ["main", "nyrt_main", "nyash_image", "nyash_functions", "nyash_f0"] {
+            assert!(symbols.contains(&wanted), "{target}: no `{wanted}` in {symbols:?}");
+        }
+        let main = file.symbols().find(|s| s.name() == Ok("main")).unwrap();
+        assert!(main.is_definition() && main.is_global(), "{target}: `main` is exported");
+        assert!(file.symbols().find(|s| s.name() == Ok("nyrt_main")).unwrap().is_undefined(), "{target}");
+    }
+}
+
+#[test]
+fn a_target_without_runtime_or_linker_is_one_clear_error() {
+    // A copy of nyashc alone has no runtimes beside it.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("nyashc");
+    std::fs::copy(NYASHC, &copy).unwrap();
+    let out = run_fresh_copy(Command::new(&copy).env("NYASHC_RUNTIME_DIR", dir.path()).args([
+        "build",
+        "--target",
+        "riscv64gc-unknown-linux-gnu",
+        &hello(),
+        "-o",
+        "/dev/null",
+    ]));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("error: no Nyash runtime for riscv64gc-unknown-linux-gnu"), "{err}");
+    assert!(err.contains("make cross-runtime TARGET=riscv64gc-unknown-linux-gnu") && err.lines().count() == 1, "{err}");
+
+    let out = run(Command::new(NYASHC).args(["build", &hello(), "-o", "/dev/null", "--linker", "/no/such/cc"]));
+    let err = text(&out.stderr);
+    assert_eq!((out.status.code(), err.trim()), (Some(1), "error: the linker `/no/such/cc` does not exist"));
+}
+
+#[test]
+fn targets_lists_what_this_machine_can_make() {
+    let out = run(Command::new(NYASHC).arg("targets"));
+    let listing = text(&out.stdout);
+    let host = listing.lines().find(|l| l.starts_with("x86_64-unknown-linux-gnu")).expect("the host is listed");
+    assert!(host.contains("yes (runtime: built in"), "{listing}");
+    for target in ["aarch64-unknown-linux-gnu", "riscv64gc-unknown-linux-gnu"] {
+        assert!(listing.lines().any(|l| l.starts_with(target) && l.contains(" yes ")), "{listing}");
+    }
 }

@@ -13,6 +13,9 @@
 //!
 //! Beyond that, every backend's stdout, stderr and exit status must be byte-identical to
 //! the first backend's: that is what checks the source line each runtime error names.
+//!
+//! `NYASH_CROSS_TARGETS=aarch64-unknown-linux-gnu,...` adds, for each target listed, its
+//! executable run under qemu (`run --emit exe --target T`; README, "Cross builds").
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,6 +28,14 @@ const BACKENDS: &[&[&str]] = &[
     &["run", "--emit", "jit"],
     &["run", "--emit", "exe"],
 ];
+
+/// The backends, and an executable for each target of `NYASH_CROSS_TARGETS`.
+fn backends() -> Vec<Vec<String>> {
+    let owned = |args: &[&str]| args.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    let cross = std::env::var("NYASH_CROSS_TARGETS").unwrap_or_default();
+    let targets = cross.split(',').map(str::trim).filter(|t| !t.is_empty());
+    BACKENDS.iter().map(|b| owned(b)).chain(targets.map(|t| owned(&["run", "--emit", "exe", "--target", t]))).collect()
+}
 
 #[derive(Default, Debug)]
 struct Expect {
@@ -84,7 +95,7 @@ struct Outcome {
     status: i32,
 }
 
-fn run(path: &Path, backend: &[&str]) -> Result<Outcome, String> {
+fn run(path: &Path, backend: &[String]) -> Result<Outcome, String> {
     let out = Command::new(env!("CARGO_BIN_EXE_nyashc"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(backend)
@@ -100,7 +111,7 @@ fn run(path: &Path, backend: &[&str]) -> Result<Outcome, String> {
 
 /// Run `path` on every backend: each outcome must meet the expectations and be
 /// byte-identical (stdout, stderr, exit status) to the first backend's.
-fn check_program(path: &Path) -> Vec<Result<(), String>> {
+fn check_program(path: &Path, backends: &[Vec<String>]) -> Vec<Result<(), String>> {
     let out = path.with_extension("out");
     let expect = if path.starts_with(root().join("samples")) {
         sample_expectations(&out)
@@ -113,12 +124,12 @@ fn check_program(path: &Path) -> Vec<Result<(), String>> {
     };
     let mut reference: Option<Outcome> = None;
     let mut results = Vec::new();
-    for backend in BACKENDS {
+    for backend in backends {
         let result = run(path, backend).and_then(|outcome| {
             check(&expect, &outcome)?;
             match &reference {
                 Some(first) if *first != outcome => {
-                    Err(describe(&outcome, format!("differs from `{}`", BACKENDS[0].join(" "))))
+                    Err(describe(&outcome, format!("differs from `{}`", backends[0].join(" "))))
                 }
                 Some(_) => Ok(()),
                 None => {
@@ -206,6 +217,7 @@ fn main() {
         .into_iter()
         .filter(|p| filter.as_ref().is_none_or(|f| p.to_string_lossy().contains(f.as_str())))
         .collect();
+    let backends = backends();
     let queue = Mutex::new(programs.into_iter());
     let failures = Mutex::new(Vec::new());
     let passed = std::sync::atomic::AtomicUsize::new(0);
@@ -214,7 +226,7 @@ fn main() {
         for _ in 0..threads {
             s.spawn(|| loop {
                 let Some(path) = queue.lock().unwrap().next() else { break };
-                for result in check_program(&path) {
+                for result in check_program(&path, &backends) {
                     match result {
                         Ok(()) => {
                             passed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
