@@ -43,12 +43,13 @@ impl Diagnostic {
 }
 
 /// The candidate nearest to `name` by edit distance, if it is near enough to be a typo
-/// (at most a third of the name's length, and at least one edit allowed).
+/// (at most a third of the name's length, and at least one edit allowed; swapping two
+/// neighbouring characters is one edit).
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|c| (strsim::levenshtein(&name.to_lowercase(), &c.to_lowercase()), c))
+        .map(|c| (strsim::osa_distance(&name.to_lowercase(), &c.to_lowercase()), c))
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, c)| (d, c))
         .map(|(_, c)| c)

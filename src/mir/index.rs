@@ -2,6 +2,7 @@
 //! and flattened, with the declaration-level checks of docs/LANGUAGE.md section 6 (duplicate
 //! definitions, unknown parents, delegation cycles, `override` rules, interfaces).
 
+use super::known::KnownBoxes;
 use super::{BoxId, FieldDef, FuncId, MethodDef};
 use crate::diag::Diagnostic;
 use crate::syntax::ast::{self, BoxDecl, Item, StmtKind};
@@ -38,6 +39,8 @@ pub struct Index<'a> {
     pub bodies: Vec<Body<'a>>,
     pub globals: Vec<String>,
     pub global_ids: FxHashMap<String, u32>,
+    /// The boxes globals are known to hold, from their bindings anywhere in the program.
+    pub known_globals: KnownBoxes<'a>,
     pub uses_std: bool,
     pub diags: Vec<Diagnostic>,
 }
@@ -53,6 +56,7 @@ impl<'a> Index<'a> {
             bodies: Vec::new(),
             globals: Vec::new(),
             global_ids: FxHashMap::default(),
+            known_globals: KnownBoxes::default(),
             uses_std: false,
             diags: Vec::new(),
         };
@@ -366,13 +370,19 @@ impl<'a> Index<'a> {
             }
         }
         let bodies: Vec<&ast::Function> = self.bodies.iter().map(|b| b.function).collect();
-        for f in bodies {
+        for f in &bodies {
             for_each_stmt(&f.body, &mut |s| {
                 if let StmtKind::Global(name, _) = &s.kind {
                     self.add_global(&name.name);
                 }
             });
         }
+        // Every block that can bind a global (and, conservatively, a local of the same name).
+        let script =
+            items.iter().filter_map(|i| if let Item::Stmt(s) = i { Some(std::slice::from_ref(s)) } else { None });
+        let static_inits = self.boxes.iter().filter_map(|b| b.decl.static_init.as_deref());
+        let blocks = script.chain(bodies.iter().map(|f| &f.body[..])).chain(static_inits);
+        self.known_globals = KnownBoxes::of(&[], blocks.collect::<Vec<_>>());
     }
 
     fn top_level_globals(&mut self, block: &[ast::Stmt]) {

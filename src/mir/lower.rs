@@ -7,6 +7,7 @@
 //! `return`, `break` or `continue` that leaves the `try`.
 
 use super::index::{Body, Index};
+use super::known::KnownBoxes;
 use super::*;
 use crate::diag::Diagnostic;
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, Stmt, StmtKind};
@@ -114,10 +115,16 @@ fn find_entry(index: &Index, has_script: bool, diags: &mut Vec<Diagnostic>) -> O
     Some((id, main.func))
 }
 
-fn lower_body(index: &Index, sources: &SourceMap, body: &Body, diags: &mut Vec<Diagnostic>) -> Function {
+fn lower_body<'a>(
+    index: &'a Index<'a>,
+    sources: &'a SourceMap,
+    body: &Body<'a>,
+    diags: &mut Vec<Diagnostic>,
+) -> Function {
     let f = body.function;
     let mut l = FnLower::new(index, sources, body.name.clone(), body.owner, &f.params, false);
     l.is_constructor = body.is_constructor;
+    l.known = KnownBoxes::of(&f.params, [&f.body[..]]);
     l.block(&f.body);
     let result = if body.is_constructor { 0 } else { l.constant(Const::Void) };
     l.terminate(Terminator::Return(result));
@@ -152,6 +159,8 @@ struct FnLower<'a> {
     current: BlockId,
     handler: Option<BlockId>,
     locals: FxHashMap<String, Reg>,
+    /// The boxes this function's locals are known to hold.
+    known: KnownBoxes<'a>,
     loops: Vec<LoopCtx>,
     finallies: Vec<PendingFinally<'a>>,
     diags: Vec<Diagnostic>,
@@ -180,6 +189,7 @@ impl<'a> FnLower<'a> {
             current: 0,
             handler: None,
             locals: FxHashMap::default(),
+            known: KnownBoxes::default(),
             loops: Vec::new(),
             finallies: Vec::new(),
             diags: Vec::new(),
@@ -761,11 +771,60 @@ impl<'a> FnLower<'a> {
         if let Some(r) = self.std_namespace_call(recv, method, args, loc) {
             return r;
         }
+        if let Some(class) = self.known_box(recv) {
+            self.check_known_method(class, method, args.len());
+        }
         let recv = self.expr(recv);
         let args = self.args(args);
         let dst = self.new_reg();
         self.emit(Inst::BoxCall { dst, recv, method: method.name.clone(), args, loc });
         dst
+    }
+
+    /// The box `e` is known to make or hold: `new X(...)`, or a variable whose every
+    /// binding is that (see `known`).
+    fn known_box(&self, e: &'a Expr) -> Option<&'a str> {
+        match &e.kind {
+            ExprKind::New(class, _) => Some(&class.name),
+            ExprKind::Var(name) => match self.lookup(name)? {
+                Target::Local(_) => self.known.get(name),
+                Target::Global(_) => self.index.known_globals.get(name),
+            },
+            _ => None,
+        }
+    }
+
+    /// A call of `method` with `arity` arguments on a box known to be `class`: report a
+    /// method it does not have, or the wrong number of arguments, as the call would at
+    /// run time.
+    fn check_known_method(&mut self, class: &str, method: &ast::Ident, arity: usize) {
+        let Some(&id) = self.index.box_ids.get(class) else {
+            if nyash_runtime::boxes::signatures(class).is_some() {
+                self.check_builtin_method(class, class, method, arity);
+            }
+            return;
+        };
+        let info = &self.index.boxes[id as usize];
+        if let Some(m) = info.methods.get(&method.name) {
+            if m.arity as usize != arity {
+                let what = format!("method `{class}.{}`", method.name);
+                self.arity_error(method.span, &what, m.arity, arity);
+            }
+            return;
+        }
+        // What every instance answers besides its box's methods (runtime/src/dispatch.rs).
+        if matches!(method.name.as_str(), "toString" | "fini") {
+            return;
+        }
+        if let Some(parent) = info.builtin_parent.clone() {
+            self.check_builtin_method(&parent, class, method, arity);
+            return;
+        }
+        let names: Vec<&str> = info.method_order.iter().map(String::as_str).chain(["toString"]).collect();
+        let d = Diagnostic::error(method.span, format!("`{class}` has no method `{}`", method.name))
+            .label("no such method")
+            .suggest(&method.name, names.into_iter());
+        self.error(d);
     }
 
     /// `using nyashstd`: `string.upper(s)` calls `upper` of the namespace's box (a local
@@ -869,7 +928,7 @@ impl<'a> FnLower<'a> {
         let signatures = nyash_runtime::boxes::signatures(builtin).unwrap_or_default();
         let Some(found) = signatures.iter().find(|s| s.answers_to(&method.name)) else {
             let names = signatures.iter().map(|s| s.name);
-            let noun = if builtin == shown { "method" } else { "function" };
+            let noun = if builtin.starts_with("nyashstd.") { "function" } else { "method" };
             self.error(
                 Diagnostic::error(method.span, format!("`{shown}` has no {noun} `{}`", method.name))
                     .label(format!("no such {noun}"))
