@@ -222,6 +222,16 @@ fn syntax_diagnostic(span: Span, found: Option<String>, expected: Option<String>
 /// Run a compiled module on the VM, with the JIT tier if asked; the result is the exit
 /// status.
 pub fn run(module: Module, jit: Option<crate::tier::JitOptions>) -> i32 {
+    // The compiler's thread has the stack most programs need; frames too large for
+    // `MIN_DEPTH` levels of it get a thread of their own.
+    let stack = module.stack_bytes();
+    if stack > nyash_runtime::program::STACK_BYTES {
+        return nyash_runtime::program::on_stack(stack, move || run_here(module, jit));
+    }
+    run_here(module, jit)
+}
+
+fn run_here(module: Module, jit: Option<crate::tier::JitOptions>) -> i32 {
     let Some(options) = jit else {
         return crate::vm::run(&module, None);
     };

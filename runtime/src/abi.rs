@@ -362,14 +362,14 @@ pub unsafe extern "C" fn nyrt_main(
     // status, output written so far kept.
     std::panic::set_hook(Box::new(|info| crate::io::end_with_error(&format!("{}\n", program::panic_line(info)))));
     crate::io::ignore_sigpipe();
-    program::on_big_stack(move || {
-        let image = match crate::image::ProgramImage::from_bytes(&image) {
-            Ok(image) => image,
-            Err(e) => {
-                eprintln!("error: this executable's program image is damaged: {e}");
-                return crate::error::EXIT_RUNTIME_ERROR;
-            }
-        };
+    let image = match crate::image::ProgramImage::from_bytes(&image) {
+        Ok(image) => image,
+        Err(e) => {
+            eprintln!("error: this executable's program image is damaged: {e}");
+            return crate::error::EXIT_RUNTIME_ERROR;
+        }
+    };
+    program::on_stack(image.stack_bytes as usize, move || {
         crate::image::load(&image);
         // Every function is compiled: the table is the executable's own, viewed as
         // nullable entries (an `Option` of a function pointer has its layout).

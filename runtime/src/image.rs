@@ -43,6 +43,8 @@ pub struct ProgramImage {
     pub globals: u32,
     /// The call depth limit (`program::depth_limit`).
     pub depth_limit: u32,
+    /// The stack the program runs on (`program::stack_bytes`).
+    pub stack_bytes: u64,
 }
 
 impl ProgramImage {

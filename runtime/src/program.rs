@@ -8,11 +8,14 @@ use crate::value::Value;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
-/// Deepest call nesting before `Stack overflow` (the language asks for at least 10,000),
-/// for programs whose functions are of common size (see [`depth_limit`]).
+/// Deepest call nesting before `Stack overflow`, for programs whose functions are of
+/// common size (see [`depth_limit`]).
 pub const MAX_DEPTH: u32 = 100_000;
-/// Stack of the thread programs run on. Only the pages a program touches are ever
-/// committed.
+/// The least call depth every program gets, whatever the size of its frames: the
+/// language's floor of 10,000, and room for the entry function and a few more.
+pub const MIN_DEPTH: u32 = 10_240;
+/// Stack of the thread programs run on, unless their frames need more (see
+/// [`stack_bytes`]). Only the pages a program touches are ever committed.
 pub const STACK_BYTES: usize = 4 << 30;
 /// The stack allowed to a compiled frame of a function with `regs` registers: its value
 /// slot per register, as much again for spills, and 8 KiB. (Cranelift does not report
@@ -25,25 +28,40 @@ fn frame_budget(regs: u32) -> u64 {
 /// may take.
 const RUNTIME_LEVEL_BYTES: u64 = 8 << 10;
 
-/// The call depth limit of a program whose largest function has `max_regs` registers:
-/// [`MAX_DEPTH`], or less where that many levels of its largest frame would not fit in
-/// [`STACK_BYTES`]. Every backend uses this one number, so the limit does not depend on
-/// how a backend lays out its frames (the VM's are on the heap), and compiled code never
-/// runs out of stack before it.
+/// The stack one call level of a program whose largest function has `max_regs`
+/// registers may take.
+fn level_bytes(max_regs: u32) -> u64 {
+    frame_budget(max_regs) + RUNTIME_LEVEL_BYTES
+}
+
+/// The stack such a program runs on: [`STACK_BYTES`], or enough for [`MIN_DEPTH`] levels
+/// of its largest frame where that is more.
+pub fn stack_bytes(max_regs: u32) -> usize {
+    (STACK_BYTES as u64).max(MIN_DEPTH as u64 * level_bytes(max_regs)) as usize
+}
+
+/// Its call depth limit: [`MAX_DEPTH`], or as many levels of its largest frame as fit in
+/// [`stack_bytes`] (never fewer than [`MIN_DEPTH`]). Every backend uses this one number,
+/// so the limit does not depend on how a backend lays out its frames (the VM's are on
+/// the heap), and compiled code never runs out of stack before it.
 pub fn depth_limit(max_regs: u32) -> u32 {
-    let level = frame_budget(max_regs) + RUNTIME_LEVEL_BYTES;
-    (STACK_BYTES as u64 / level).min(MAX_DEPTH as u64) as u32
+    (stack_bytes(max_regs) as u64 / level_bytes(max_regs)).min(MAX_DEPTH as u64) as u32
 }
 
 /// Run `f` on a thread with a [`STACK_BYTES`] stack; its result is the exit status.
 pub fn on_big_stack(f: impl FnOnce() -> i32 + Send + 'static) -> i32 {
-    let thread = std::thread::Builder::new().stack_size(STACK_BYTES).spawn(f);
+    on_stack(STACK_BYTES, f)
+}
+
+/// Run `f` on a thread with a stack of `bytes`; its result is the exit status.
+pub fn on_stack(bytes: usize, f: impl FnOnce() -> i32 + Send + 'static) -> i32 {
+    let thread = std::thread::Builder::new().stack_size(bytes).spawn(f);
     match thread.map(|t| t.join()) {
         Ok(Ok(status)) => status,
         // A panic has been reported by the panic hook (see `panic_line`).
         Ok(Err(_)) => crate::error::EXIT_RUNTIME_ERROR,
         Err(e) => {
-            eprintln!("error: cannot start the program's thread: {e}");
+            eprintln!("error: cannot start the program's thread, with a stack of {} MiB: {e}", bytes >> 20);
             crate::error::EXIT_RUNTIME_ERROR
         }
     }
@@ -206,3 +224,20 @@ const RELEASE_ROUNDS: usize = 8;
 /// Is the program releasing its globals and singletons (so that a singleton made again
 /// now is kept, not released again)?
 static ENDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_program_gets_the_depth_floor_and_the_stack_for_it() {
+        for regs in [0, 10, 800, 5_000, 13_000, 24_006, 100_000, 1 << 20] {
+            let (limit, stack) = (depth_limit(regs), stack_bytes(regs) as u64);
+            assert!((MIN_DEPTH..=MAX_DEPTH).contains(&limit), "{regs} registers: limit {limit}");
+            assert!(limit as u64 * level_bytes(regs) <= stack, "{regs} registers: {limit} levels overflow {stack}");
+            assert!(stack >= STACK_BYTES as u64);
+        }
+        // Common programs keep the common limit and stack.
+        assert_eq!((depth_limit(100), stack_bytes(100)), (MAX_DEPTH, STACK_BYTES));
+    }
+}

@@ -242,13 +242,23 @@ impl Module {
             boxes: self.boxes.clone(),
             globals: self.globals.len() as u32,
             depth_limit: self.depth_limit(),
+            stack_bytes: self.stack_bytes() as u64,
         }
     }
 
     /// The call depth past which this program raises `Stack overflow`, on every backend:
     /// sized by its largest function (see `program::depth_limit`).
     pub fn depth_limit(&self) -> u32 {
-        nyash_runtime::program::depth_limit(self.functions.iter().map(|f| f.regs).max().unwrap_or(0))
+        nyash_runtime::program::depth_limit(self.max_regs())
+    }
+
+    /// The stack this program runs on, on every backend (see `program::stack_bytes`).
+    pub fn stack_bytes(&self) -> usize {
+        nyash_runtime::program::stack_bytes(self.max_regs())
+    }
+
+    fn max_regs(&self) -> u32 {
+        self.functions.iter().map(|f| f.regs).max().unwrap_or(0)
     }
 }
 
