@@ -39,8 +39,10 @@ pub struct Index<'a> {
     pub bodies: Vec<Body<'a>>,
     pub globals: Vec<String>,
     pub global_ids: FxHashMap<String, u32>,
-    /// The boxes globals are known to hold, from their bindings anywhere in the program.
-    pub known_globals: KnownBoxes<'a>,
+    /// The boxes globals are known to hold, from their bindings anywhere in the program:
+    /// worked out when first asked (see [`Index::known_globals`]).
+    known_globals: std::cell::OnceCell<KnownBoxes<'a>>,
+    items: &'a [Item],
     pub uses_std: bool,
     pub diags: Vec<Diagnostic>,
 }
@@ -56,7 +58,8 @@ impl<'a> Index<'a> {
             bodies: Vec::new(),
             globals: Vec::new(),
             global_ids: FxHashMap::default(),
-            known_globals: KnownBoxes::default(),
+            known_globals: std::cell::OnceCell::new(),
+            items,
             uses_std: false,
             diags: Vec::new(),
         };
@@ -370,19 +373,27 @@ impl<'a> Index<'a> {
             }
         }
         let bodies: Vec<&ast::Function> = self.bodies.iter().map(|b| b.function).collect();
-        for f in &bodies {
+        for f in bodies {
             for_each_stmt(&f.body, &mut |s| {
                 if let StmtKind::Global(name, _) = &s.kind {
                     self.add_global(&name.name);
                 }
             });
         }
-        // Every block that can bind a global (and, conservatively, a local of the same name).
-        let script =
-            items.iter().filter_map(|i| if let Item::Stmt(s) = i { Some(std::slice::from_ref(s)) } else { None });
-        let static_inits = self.boxes.iter().filter_map(|b| b.decl.static_init.as_deref());
-        let blocks = script.chain(bodies.iter().map(|f| &f.body[..])).chain(static_inits);
-        self.known_globals = KnownBoxes::of(&[], blocks.collect::<Vec<_>>());
+    }
+
+    /// The boxes globals are known to hold: every block that can bind a global (and,
+    /// conservatively, a local of the same name) is looked at.
+    pub fn known_globals(&self) -> &KnownBoxes<'a> {
+        self.known_globals.get_or_init(|| {
+            let script = self.items.iter().filter_map(|i| match i {
+                Item::Stmt(s) => Some(std::slice::from_ref(s)),
+                _ => None,
+            });
+            let bodies = self.bodies.iter().map(|b| &b.function.body[..]);
+            let static_inits = self.boxes.iter().filter_map(|b| b.decl.static_init.as_deref());
+            KnownBoxes::of(&[], script.chain(bodies).chain(static_inits))
+        })
     }
 
     fn top_level_globals(&mut self, block: &[ast::Stmt]) {

@@ -124,7 +124,7 @@ fn lower_body<'a>(
     let f = body.function;
     let mut l = FnLower::new(index, sources, body.name.clone(), body.owner, &f.params, false);
     l.is_constructor = body.is_constructor;
-    l.known = KnownBoxes::of(&f.params, [&f.body[..]]);
+    l.function = Some(f);
     l.block(&f.body);
     let result = if body.is_constructor { 0 } else { l.constant(Const::Void) };
     l.terminate(Terminator::Return(result));
@@ -159,8 +159,10 @@ struct FnLower<'a> {
     current: BlockId,
     handler: Option<BlockId>,
     locals: FxHashMap<String, Reg>,
-    /// The boxes this function's locals are known to hold.
-    known: KnownBoxes<'a>,
+    /// The function lowered (none for the script and static initialisers), and the boxes
+    /// its locals are known to hold, worked out when first asked.
+    function: Option<&'a ast::Function>,
+    known: std::cell::OnceCell<KnownBoxes<'a>>,
     loops: Vec<LoopCtx>,
     finallies: Vec<PendingFinally<'a>>,
     diags: Vec<Diagnostic>,
@@ -189,7 +191,8 @@ impl<'a> FnLower<'a> {
             current: 0,
             handler: None,
             locals: FxHashMap::default(),
-            known: KnownBoxes::default(),
+            function: None,
+            known: std::cell::OnceCell::new(),
             loops: Vec::new(),
             finallies: Vec::new(),
             diags: Vec::new(),
@@ -771,8 +774,8 @@ impl<'a> FnLower<'a> {
         if let Some(r) = self.std_namespace_call(recv, method, args, loc) {
             return r;
         }
-        if let Some(class) = self.known_box(recv) {
-            self.check_known_method(class, method, args.len());
+        if let Some(class) = self.known_box(recv).map(str::to_string) {
+            self.check_known_method(&class, method, args.len());
         }
         let recv = self.expr(recv);
         let args = self.args(args);
@@ -783,12 +786,15 @@ impl<'a> FnLower<'a> {
 
     /// The box `e` is known to make or hold: `new X(...)`, or a variable whose every
     /// binding is that (see `known`).
-    fn known_box(&self, e: &'a Expr) -> Option<&'a str> {
+    fn known_box<'e>(&'e self, e: &'e Expr) -> Option<&'e str> {
         match &e.kind {
             ExprKind::New(class, _) => Some(&class.name),
             ExprKind::Var(name) => match self.lookup(name)? {
-                Target::Local(_) => self.known.get(name),
-                Target::Global(_) => self.index.known_globals.get(name),
+                Target::Local(_) => {
+                    let function = self.function?;
+                    self.known.get_or_init(|| KnownBoxes::of(&function.params, [&function.body[..]])).get(name)
+                }
+                Target::Global(_) => self.index.known_globals().get(name),
             },
             _ => None,
         }

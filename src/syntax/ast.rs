@@ -149,15 +149,14 @@ fn hoist_from(body: &mut [Stmt], found: &mut Vec<BoxDecl>) {
 
 impl StmtKind {
     /// The blocks nested directly in this statement.
-    pub fn blocks(&self) -> Vec<&Block> {
-        match self {
-            StmtKind::If(_, then, otherwise) => std::iter::once(then).chain(otherwise).collect(),
-            StmtKind::Loop(_, body) => vec![body],
-            StmtKind::Try { body, catches, finally } => {
-                std::iter::once(body).chain(catches.iter().map(|c| &c.body)).chain(finally).collect()
-            }
-            _ => Vec::new(),
-        }
+    pub fn blocks(&self) -> impl Iterator<Item = &Block> {
+        let (first, catches, last): (Option<&Block>, &[Catch], Option<&Block>) = match self {
+            StmtKind::If(_, then, otherwise) => (Some(then), &[], otherwise.as_ref()),
+            StmtKind::Loop(_, body) => (Some(body), &[], None),
+            StmtKind::Try { body, catches, finally } => (Some(body), catches, finally.as_ref()),
+            _ => (None, &[], None),
+        };
+        first.into_iter().chain(catches.iter().map(|c| &c.body)).chain(last)
     }
 
     pub fn blocks_mut(&mut self) -> Vec<&mut Block> {

@@ -63,9 +63,10 @@ fn member_name<'a, F: Failure<'a>>() -> impl Parse<'a, Ident, F> {
     .labelled("name")
 }
 
-/// One or more statement separators.
+/// One or more statement separators. (Matched by pattern, not `one_of`: a token test is
+/// then one compare, where `one_of` compares whole tokens in turn.)
 fn separators<'a, F: Failure<'a>>() -> impl Parse<'a, (), F> {
-    one_of([Tok::Newline, Tok::Punct(P::Semi)]).repeated().at_least(1)
+    select! { Tok::Newline => (), Tok::Punct(P::Semi) => () }.repeated().at_least(1)
 }
 
 /// Can `tok` start a statement? Only such a token may follow a statement on the same line
@@ -260,7 +261,7 @@ fn lines<'a, T, F: Failure<'a>>(
 ) -> impl Parse<'a, Vec<T>, F> {
     let line = item.then_ignore(statement_end()).recover_with(via_parser(rest_of_line().map(fallback)));
     // A line starts on a token that does not close the group, so each one consumes input.
-    let not_closing = none_of([Tok::Punct(P::RBrace)]).rewind();
+    let not_closing = any().filter(|t: &Tok| *t != Tok::Punct(P::RBrace)).rewind();
     separators()
         .or_not()
         .ignore_then(not_closing.ignore_then(line).then_ignore(separators().or_not()).repeated().collect())
