@@ -1,5 +1,5 @@
 # Everyday commands. `make bench` needs lua5.4 (apt-get install lua5.4) for the comparison.
-.PHONY: build test bench fuzz differential cross-runtime test-cross
+.PHONY: build test bench fuzz differential cross-runtime test-cross memcheck
 
 build:
 	cargo build --release
@@ -33,6 +33,10 @@ fuzz:
 	    cargo fuzz run -s none $$t corpus/$$t ../tests/conformance ../samples regressions -- \
 	        -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=20 -rss_limit_mb=8192 -close_fd_mask=3 || exit 1; \
 	done
+
+# Every conformance program's executable under valgrind memcheck (docs/TESTING.md).
+memcheck:
+	tests/memcheck.sh
 
 # The long differential run (docs/TESTING.md): DIFF_PROGRAMS random programs on every backend.
 DIFF_PROGRAMS ?= 10000

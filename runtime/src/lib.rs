@@ -34,19 +34,27 @@ static ALLOCATOR: Allocator = Allocator;
 /// message with a backtrace, then an abort, different for each backend.
 struct Allocator;
 
-// SAFETY: every call goes to mimalloc unchanged; only a failure is intercepted.
+/// The allocator underneath: the system's with the `system-alloc` feature, for memory
+/// checkers that watch `malloc` (`make memcheck`).
+#[cfg(not(feature = "system-alloc"))]
+const UNDERNEATH: mimalloc::MiMalloc = mimalloc::MiMalloc;
+#[cfg(feature = "system-alloc")]
+const UNDERNEATH: std::alloc::System = std::alloc::System;
+
+// SAFETY: every call goes to the allocator underneath unchanged; only a failure is
+// intercepted.
 unsafe impl std::alloc::GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        or_out_of_memory(mimalloc::MiMalloc.alloc(layout))
+        or_out_of_memory(UNDERNEATH.alloc(layout))
     }
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        or_out_of_memory(mimalloc::MiMalloc.alloc_zeroed(layout))
+        or_out_of_memory(UNDERNEATH.alloc_zeroed(layout))
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        or_out_of_memory(mimalloc::MiMalloc.realloc(ptr, layout, new_size))
+        or_out_of_memory(UNDERNEATH.realloc(ptr, layout, new_size))
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        mimalloc::MiMalloc.dealloc(ptr, layout)
+        UNDERNEATH.dealloc(ptr, layout)
     }
 }
 

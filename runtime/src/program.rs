@@ -98,6 +98,13 @@ struct State {
     static_inits: Vec<Option<FuncId>>,
 }
 
+impl State {
+    fn holds_values(&self) -> bool {
+        let alive = |v: &Value| !matches!(v, Value::Void);
+        self.globals.iter().any(alive) || self.singletons.iter().flatten().any(alive)
+    }
+}
+
 thread_local! {
     static STATE: RefCell<State> = RefCell::new(State::default());
 }
@@ -180,8 +187,12 @@ pub fn finish(outcome: RtResult) -> i32 {
     if outcome.is_ok() {
         release_program_values();
     }
-    // What is left (everything, after an error) goes with the process.
-    std::mem::forget(STATE.with(|s| s.take()));
+    // What is left (everything, after an error) goes with the process; a state emptied by
+    // the release is freed, so that a memory checker sees a clean end.
+    let state = STATE.with(|s| s.take());
+    if state.holds_values() {
+        std::mem::forget(state);
+    }
     RUNNING.store(false, Relaxed);
     drop(outcome);
     crate::io::flush_stdout();
