@@ -79,6 +79,8 @@ fn is_host(triple: &Triple) -> bool {
 pub struct Runtime {
     pub archive: PathBuf,
     pub native_libs: String,
+    /// Is it the runtime built into nyashc (rather than one found on disk)?
+    pub built_in: bool,
 }
 
 /// The runtime for `triple`: the first `<triple>/libnyash_runtime.a` under
@@ -88,7 +90,8 @@ pub fn runtime(triple: &Triple) -> Result<Runtime, String> {
     let dirs = runtime_dirs();
     let found = dirs.iter().map(|d| d.join(triple.to_string())).find(|d| d.join("libnyash_runtime.a").is_file());
     if found.is_none() && is_host(triple) {
-        return Ok(Runtime { archive: unpack_host_runtime()?, native_libs: HOST_NATIVE_LIBS.to_string() });
+        let archive = unpack_host_runtime()?;
+        return Ok(Runtime { archive, native_libs: HOST_NATIVE_LIBS.to_string(), built_in: true });
     }
     let Some(dir) = found else {
         let places: Vec<String> = dirs.iter().map(|d| format!("`{}`", d.display())).collect();
@@ -99,7 +102,7 @@ pub fn runtime(triple: &Triple) -> Result<Runtime, String> {
     };
     let libs = std::fs::read_to_string(dir.join("native-static-libs.txt"))
         .map_err(|e| format!("the runtime in `{}` has no native-static-libs.txt: {e}", dir.display()))?;
-    Ok(Runtime { archive: dir.join("libnyash_runtime.a"), native_libs: libs.trim().to_string() })
+    Ok(Runtime { archive: dir.join("libnyash_runtime.a"), native_libs: libs.trim().to_string(), built_in: false })
 }
 
 /// Where runtimes for other targets are looked for: `$NYASHC_RUNTIME_DIR`, then
@@ -188,7 +191,7 @@ pub fn report() -> String {
         let objects = if cranelift_codegen::isa::lookup(triple.clone()).is_ok() { "yes" } else { "no" };
         let executables = match (runtime(&triple), linker(&triple, None)) {
             (Ok(rt), Ok(cc)) => {
-                let origin = if is_host(&triple) { "built in".to_string() } else { rt.archive.display().to_string() };
+                let origin = if rt.built_in { "built in".to_string() } else { rt.archive.display().to_string() };
                 let runs = match runner(&triple) {
                     Ok(None) => "this machine".to_string(),
                     Ok(Some(qemu)) => format!("runs here under {}", qemu.display()),
