@@ -1,7 +1,7 @@
 //! Characters to tokens, with logos.
 //!
 //! Newlines are significant in Nyash (they end statements), so the lexer keeps them as
-//! tokens and [`join_lines`] then drops the ones that cannot end a statement: inside
+//! tokens and drops, as it makes them ([`Lines`]), the ones that cannot end a statement: inside
 //! parentheses, after a binary operator, `,` or `.`, and before a token that can only
 //! continue the previous line (`.`, `else`, `catch`, `finally`, `{`).
 //!
