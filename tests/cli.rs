@@ -35,9 +35,11 @@ fn exit_statuses_follow_the_language() {
     let runtime = write(dir.path(), "r.nyash", "print(1 / 0)\n");
     let out = nyashc(&["run", "--emit", "vm", &runtime]);
     assert_eq!(out.status.code(), Some(70));
-    assert_eq!(stderr(&out).lines().count(), 1, "one line: {}", stderr(&out));
-    assert!(stderr(&out).starts_with("error: Division by zero --> "), "{}", stderr(&out));
-    assert!(stderr(&out).trim_end().ends_with("r.nyash:1:7"), "{}", stderr(&out));
+    let text = stderr(&out);
+    let report: Vec<&str> = text.lines().collect();
+    assert_eq!(report.len(), 2, "the error and its one frame: {text}");
+    assert!(report[0].starts_with("error: Division by zero --> ") && report[0].ends_with("r.nyash:1:7"), "{report:?}");
+    assert!(report[1].starts_with("  at <top level> (") && report[1].ends_with("r.nyash:1:7)"), "{report:?}");
     let bad = write(dir.path(), "b.nyash", "print(\n");
     assert_eq!(nyashc(&["check", &bad]).status.code(), Some(1));
     assert_eq!(nyashc(&["--no-such-flag"]).status.code(), Some(2));

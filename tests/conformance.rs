@@ -5,7 +5,9 @@
 //! - `// expect runtime error (col C): MESSAGE`, on the line that fails: stderr has a line
 //!   starting `error: MESSAGE` that names this line and column C, and the exit status is 70;
 //! - `// expect error: LINE`: a compile error reported at that line, exit status 1;
-//! - `// expect exit: N`: the exit status when it is not 0.
+//! - `// expect exit: N`: the exit status when it is not 0;
+//! - `// expect trace: at NAME (L:C)`, one per frame (or `... N frames left out ...`):
+//!   the traceback after the runtime error, innermost first, file names left out.
 //!
 //! The programs of `samples/` run too: each `samples/NAME.nyash` with a `NAME.out` beside
 //! it must print exactly that, and exit 0. Programs run with the repository as their
@@ -43,6 +45,7 @@ struct Expect {
     runtime_error: Option<RuntimeError>,
     compile_error_line: Option<u32>,
     exit: Option<i32>,
+    trace: Vec<String>,
 }
 
 /// A runtime error the program must end with, and where.
@@ -76,6 +79,8 @@ fn parse_expectations(source: &str) -> Result<Expect, String> {
             e.compile_error_line = n.trim().parse().ok();
         } else if let Some(n) = directive.strip_prefix("expect exit: ") {
             e.exit = n.trim().parse().ok();
+        } else if let Some(frame) = directive.strip_prefix("expect trace: ") {
+            e.trace.push(frame.trim_end().to_string());
         }
     }
     Ok(e)
@@ -178,10 +183,30 @@ fn check(expect: &Expect, outcome: &Outcome) -> Result<(), String> {
     } else if !stderr.is_empty() && status != want_status {
         return fail("unexpected stderr".into());
     }
+    if !expect.trace.is_empty() && traceback(stderr) != expect.trace {
+        return fail(format!("traceback differs: expected\n{}\n", expect.trace.join("\n")));
+    }
     if status != want_status {
         return fail(format!("exit status {status}, expected {want_status}"));
     }
     Ok(())
+}
+
+/// The traceback lines of stderr as `// expect trace:` writes them: `at NAME (L:C)`, the
+/// file name left out.
+fn traceback(stderr: &str) -> Vec<String> {
+    let frames =
+        stderr.lines().filter_map(|l| l.strip_prefix("  ")).filter(|l| l.starts_with("at ") || l.starts_with("..."));
+    frames
+        .map(|frame| match frame.rsplit_once(" (") {
+            Some((name, place)) => {
+                let mut parts = place.trim_end_matches(')').rsplitn(3, ':');
+                let (col, line) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                format!("{name} ({line}:{col})")
+            }
+            None => frame.to_string(),
+        })
+        .collect()
 }
 
 fn root() -> &'static Path {

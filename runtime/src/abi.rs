@@ -263,7 +263,7 @@ pub unsafe extern "C" fn nyrt_set_global(index: u32, src: *const Value) {
 
 #[no_mangle]
 pub unsafe extern "C" fn nyrt_singleton(class: u32, dst: *mut Value, loc: u64) -> u32 {
-    store(dst, program::singleton(class, unpack_loc(loc)), loc)
+    store(dst, program::singleton(class), loc)
 }
 
 #[no_mangle]

@@ -3,6 +3,7 @@
 //! compiler builds it from MIR; a native executable carries it serialised.
 
 use crate::class::{self, FuncId};
+pub use crate::error::FrameDef;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -41,6 +42,8 @@ pub struct ProgramImage {
     pub symbols: Vec<String>,
     pub boxes: Vec<BoxDef>,
     pub globals: u32,
+    /// Every function, by function id, for tracebacks.
+    pub frames: Vec<FrameDef>,
     /// The call depth limit (`program::depth_limit`).
     pub depth_limit: u32,
     /// The stack the program runs on (`program::stack_bytes`).
@@ -65,7 +68,7 @@ pub fn load(image: &ProgramImage) {
         class::intern(name);
     }
     class::reset();
-    crate::error::set_files(image.files.clone());
+    crate::error::set_sources(image.files.clone(), image.frames.clone());
     for b in &image.boxes {
         class::define(class::ClassInfo {
             name: b.name.clone(),

@@ -2,7 +2,7 @@
 //! call depth. VM frames and compiled frames of one program see the same values here.
 
 use crate::class::{ClassId, FuncId};
-use crate::error::{Exception, Loc, RtResult};
+use crate::error::{Exception, RtResult};
 use crate::object::{new_obj, Instance, Obj};
 use crate::value::Value;
 use std::cell::RefCell;
@@ -140,7 +140,7 @@ pub fn set_global(index: u32, value: Value) {
 }
 
 /// The singleton of a static box, created (and its `static { }` run) on first use.
-pub fn singleton(class: ClassId, loc: Loc) -> RtResult {
+pub fn singleton(class: ClassId) -> RtResult {
     if let Some(v) = STATE.with(|s| s.borrow().singletons[class as usize].clone()) {
         return Ok(v);
     }
@@ -154,7 +154,7 @@ pub fn singleton(class: ClassId, loc: Loc) -> RtResult {
         s.static_inits[class as usize]
     });
     if let Some(init) = init {
-        crate::hooks::call(init, vec![me.clone()]).map_err(|e| e.at(loc))?;
+        crate::hooks::call(init, vec![me.clone()])?;
     }
     Ok(me)
 }

@@ -163,6 +163,7 @@ mod tests {
                 ),
                 block(vec![], Terminator::Return(1)),
             ],
+            range: None,
         };
         let temps = single_use_temporaries(&f);
         assert_eq!(integer_variables(&f, &temps), vec![false, true, true, false, false]);

@@ -54,6 +54,9 @@ pub fn lower_program(items: &[ast::Item], sources: &SourceMap) -> (Option<Module
             let static_init = decl.static_init.as_ref().map(|block| {
                 let mut f =
                     FnLower::new(&index, sources, format!("{}.static", decl.name.name), Some(id as BoxId), &[], false);
+                if let (Some(first), Some(last)) = (block.first(), block.last()) {
+                    f.compiled_from(Span { end: last.span.end, ..first.span });
+                }
                 f.block(block);
                 let void = f.constant(Const::Void);
                 f.terminate(Terminator::Return(void));
@@ -125,6 +128,7 @@ fn lower_body<'a>(
     let mut l = FnLower::new(index, sources, body.name.clone(), body.owner, &f.params, false);
     l.is_constructor = body.is_constructor;
     l.function = Some(f);
+    l.compiled_from(f.span);
     l.block(&f.body);
     let result = if body.is_constructor { 0 } else { l.constant(Const::Void) };
     l.terminate(Terminator::Return(result));
@@ -163,6 +167,7 @@ struct FnLower<'a> {
     /// its locals are known to hold, worked out when first asked.
     function: Option<&'a ast::Function>,
     known: std::cell::OnceCell<KnownBoxes<'a>>,
+    range: Option<(Loc, Loc)>,
     loops: Vec<LoopCtx>,
     finallies: Vec<PendingFinally<'a>>,
     diags: Vec<Diagnostic>,
@@ -193,6 +198,7 @@ impl<'a> FnLower<'a> {
             locals: FxHashMap::default(),
             function: None,
             known: std::cell::OnceCell::new(),
+            range: None,
             loops: Vec::new(),
             finallies: Vec::new(),
             diags: Vec::new(),
@@ -214,7 +220,20 @@ impl<'a> FnLower<'a> {
     fn finish(mut self, diags: &mut Vec<Diagnostic>) -> Function {
         diags.append(&mut self.diags);
         let has_me = self.owner.is_some();
-        Function { name: self.name, params: self.params, has_me, regs: self.regs, blocks: self.blocks }
+        Function {
+            name: self.name,
+            params: self.params,
+            has_me,
+            regs: self.regs,
+            blocks: self.blocks,
+            range: self.range,
+        }
+    }
+
+    /// The function's source is `span`: where a traceback finds it.
+    fn compiled_from(&mut self, span: Span) {
+        let end = Span { start: span.end.saturating_sub(1), ..span };
+        self.range = Some((self.loc(span), self.loc(end)));
     }
 
     fn loc(&self, span: Span) -> Loc {

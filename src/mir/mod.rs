@@ -214,11 +214,21 @@ pub struct Function {
     pub regs: u32,
     /// Block 0 is the entry.
     pub blocks: Vec<Block>,
+    /// The source it was compiled from, first and last position (none for the script
+    /// body), by which a traceback names the frames.
+    pub range: Option<(Loc, Loc)>,
+}
+
+impl Function {
+    /// The name a user knows it by: `Point.add`, `fib`.
+    pub fn source_name(&self) -> &str {
+        self.name.split_once('/').map_or(&self.name, |(name, _)| name)
+    }
 }
 
 /// Box descriptions are the runtime's own type: the same record describes a box to the
 /// lowering, to the VM and, serialised, to a native executable.
-pub use nyash_runtime::image::{BoxDef, FieldDef, MethodDef};
+pub use nyash_runtime::image::{BoxDef, FieldDef, FrameDef, MethodDef};
 
 #[derive(Clone, Debug)]
 pub struct Module {
@@ -241,6 +251,11 @@ impl Module {
             symbols,
             boxes: self.boxes.clone(),
             globals: self.globals.len() as u32,
+            frames: self
+                .functions
+                .iter()
+                .map(|f| FrameDef { name: f.source_name().to_string(), range: f.range })
+                .collect(),
             depth_limit: self.depth_limit(),
             stack_bytes: self.stack_bytes() as u64,
         }

@@ -128,6 +128,7 @@ mod tests {
             params: 0,
             has_me: false,
             regs: 3,
+            range: None,
             blocks: vec![
                 block(vec![c(0)], Terminator::Branch { cond: 0, then_to: 1, else_to: 2 }),
                 block(vec![], Terminator::Jump(3)),

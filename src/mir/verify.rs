@@ -99,7 +99,7 @@ mod tests {
         Module {
             files: vec![],
             boxes: vec![],
-            functions: vec![Function { name: "main".into(), params: 0, has_me: false, regs: 1, blocks }],
+            functions: vec![Function { name: "main".into(), params: 0, has_me: false, regs: 1, blocks, range: None }],
             globals: vec![],
             entry: 0,
         }

@@ -379,7 +379,7 @@ impl Vm {
                 let new = fr.take(*src);
                 program::set_global(*global, new);
             }
-            Op::Singleton { dst, class, loc } => fr.set(*dst, program::singleton(*class, *loc)?),
+            Op::Singleton { dst, class, loc } => fr.set(*dst, program::singleton(*class).map_err(|e| e.at(*loc))?),
             Op::Print { src, loc } => {
                 let value = fr.take(*src);
                 ops::print_line(&value).map_err(|e| e.at(*loc))?;
