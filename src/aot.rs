@@ -2,11 +2,12 @@
 //! linked by the target's C compiler driver against the runtime staticlib (embedded in
 //! `nyashc` for the machine it runs on; see `targets` for the others).
 //!
-//! The object holds every function (`nyash_f<N>`), a table of their addresses, the
+//! The object holds every function (named as in the source, `codegen::symbol_names`), a table of their addresses, the
 //! program image (boxes, globals, file names, interned names; JSON) and a C `main` that
 //! hands all three to the runtime's `nyrt_main`.
 
-use crate::codegen::{nyash_signature, Callees, CodeGen, Entry, Listing};
+use crate::codegen::{nyash_signature, symbol_names, Callees, CodeGen, Defined, Entry, Listing};
+use crate::debuginfo::FunctionLines;
 use crate::mir::Module as MirModule;
 use crate::targets::{self, Runtime};
 use cranelift_codegen::ir::{types, AbiParam, InstBuilder};
@@ -29,20 +30,41 @@ pub struct Target {
     pub opt: OptLevel,
     /// The C compiler driver to link with (`--linker`), instead of the target's usual one.
     pub linker: Option<PathBuf>,
+    /// Add DWARF line tables (`-g`).
+    pub debug: bool,
 }
 
 /// Every function as Cranelift IR (`--emit clif`) or disassembled machine code
 /// (`--emit asm`).
 pub fn listing(mir: &MirModule, target: &Target, listing: Listing) -> Result<String, String> {
-    let mut text = String::new();
-    compile(mir, target, listing, |name, body| text.push_str(&format!("; {name}\n{body}\n")))?;
-    Ok(text)
+    let (_, defined) = compile(mir, target, listing)?;
+    let text = mir
+        .functions
+        .iter()
+        .zip(&defined)
+        .filter_map(|(f, (_, d))| Some(format!("; {}\n{}\n", f.name, d.listing.as_ref()?)));
+    Ok(text.collect())
 }
 
 /// An object file for the program (`--emit obj`).
 pub fn object(mir: &MirModule, target: &Target) -> Result<Vec<u8>, String> {
-    let module = compile(mir, target, Listing::None, |_, _| {})?;
-    module.finish().emit().map_err(|e| e.to_string())
+    let (module, defined) = compile(mir, target, Listing::None)?;
+    let mut product = module.finish();
+    if target.debug {
+        let functions: Vec<FunctionLines> = defined
+            .into_iter()
+            .zip(&mir.functions)
+            .map(|((id, d), f)| FunctionLines {
+                symbol: product.function_symbol(id),
+                name: String::from_utf8_lossy(&product.object.symbol(product.function_symbol(id)).name).into_owned(),
+                size: d.size,
+                // The prologue, before any instruction's own position, is the declaration's.
+                lines: f.range.map(|(start, _)| (0, start)).into_iter().chain(d.lines).collect(),
+            })
+            .collect();
+        crate::debuginfo::write(&mut product.object, &mir.files, &functions)?;
+    }
+    product.emit().map_err(|e| e.to_string())
 }
 
 /// Build an executable at `output`. It replaces `output` only once complete: a failed
@@ -108,26 +130,25 @@ fn isa(target: &Target) -> Result<std::sync::Arc<dyn cranelift_codegen::isa::Tar
         .map_err(|e| e.to_string())
 }
 
-/// Lower every function of `mir` into a fresh object module; `on_function` sees each
-/// function's listing, if one is asked for.
+/// Lower every function of `mir` into a fresh object module, with each function's id and
+/// what defining it made (its listing, if one is asked for; its size and line rows).
 fn compile(
     mir: &MirModule,
     target: &Target,
     listing: Listing,
-    mut on_function: impl FnMut(&str, &str),
-) -> Result<ObjectModule, String> {
+) -> Result<(ObjectModule, Vec<(FuncId, Defined)>), String> {
     let builder = ObjectBuilder::new(isa(target)?, "nyash", default_libcall_names()).map_err(|e| e.to_string())?;
     let mut module = ObjectModule::new(builder);
     let signature = nyash_signature(&module);
-    let ids: Vec<FuncId> = (0..mir.functions.len())
-        .map(|i| module.declare_function(&format!("nyash_f{i}"), Linkage::Local, &signature))
+    let ids: Vec<FuncId> = symbol_names(mir)
+        .iter()
+        .map(|name| module.declare_function(name, Linkage::Local, &signature))
         .collect::<Result<_, _>>()
         .map_err(|e| e.to_string())?;
     let mut codegen = CodeGen::new(&mut module, Callees::Direct(ids.clone()), mir)?;
+    let mut defined = Vec::with_capacity(ids.len());
     for (f, &id) in mir.functions.iter().zip(&ids) {
-        if let Some(text) = codegen.define(&mut module, id, f, Entry::Call, listing)? {
-            on_function(&f.name, &text);
-        }
+        defined.push((id, codegen.define(&mut module, id, f, Entry::Call, listing)?));
     }
     let table = function_table(&mut module, &ids)?;
     let image = mir.image(nyash_runtime::class::symbols());
@@ -135,7 +156,7 @@ fn compile(
     let image_len = image.len();
     let image = data(&mut module, "nyash_image", image)?;
     c_main(&mut module, image, image_len, table, ids.len() as u32, mir.entry)?;
-    Ok(module)
+    Ok((module, defined))
 }
 
 fn data(module: &mut ObjectModule, name: &str, bytes: Vec<u8>) -> Result<DataId, String> {

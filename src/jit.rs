@@ -1,11 +1,12 @@
 //! The JIT: MIR functions compiled to machine code in this process, with cranelift-jit,
 //! through the same lowering as object files (`codegen`).
 
-use crate::codegen::{nyash_signature, runtime_addresses, Callees, CodeGen, Entry, Listing};
+use crate::codegen::{nyash_signature, runtime_addresses, symbol_names, Callees, CodeGen, Entry, Listing};
 use crate::mir::Module as MirModule;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, DataDescription, DataId, FuncId, Linkage, Module};
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 /// A compiled Nyash function: `(args, out) -> status` (see `codegen`).
@@ -23,6 +24,10 @@ pub struct Jit {
     module: JITModule,
     codegen: CodeGen,
     ids: Vec<FuncId>,
+    /// Each function's symbol name (`codegen::symbol_names`).
+    names: Vec<String>,
+    /// `--perf-map`: where each compiled function's address range and name go.
+    perf_map: Option<std::fs::File>,
     /// The machine code of each MIR function once compiled (see `Callees::Table`).
     code_table: *mut Option<NativeFn>,
     started: Instant,
@@ -30,7 +35,8 @@ pub struct Jit {
 }
 
 impl Jit {
-    pub fn new(mir: &MirModule) -> Result<Jit, String> {
+    /// `perf_map`: write `/tmp/perf-PID.map`, the file `perf` reads to name JIT code.
+    pub fn new(mir: &MirModule, perf_map: bool) -> Result<Jit, String> {
         let mut flags = settings::builder();
         flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
         let isa = cranelift_native::builder()
@@ -45,13 +51,19 @@ impl Jit {
         let table = code_table(&mut module, mir.functions.len())?;
         let codegen = CodeGen::new(&mut module, Callees::Table(table), mir)?;
         let signature = nyash_signature(&module);
-        let ids = (0..mir.functions.len())
-            .map(|i| module.declare_function(&format!("nyash_f{i}"), Linkage::Local, &signature))
+        let names = symbol_names(mir);
+        let ids = names
+            .iter()
+            .map(|name| module.declare_function(name, Linkage::Local, &signature))
             .collect::<Result<_, _>>()
             .map_err(|e| e.to_string())?;
         module.finalize_definitions().map_err(|e| e.to_string())?;
         let code_table = module.get_finalized_data(table).0 as *mut Option<NativeFn>;
-        Ok(Jit { module, codegen, ids, code_table, started: Instant::now(), log: Vec::new() })
+        let perf_map = match perf_map {
+            true => Some(std::fs::File::create(perf_map_path()).map_err(|e| format!("{}: {e}", perf_map_path()))?),
+            false => None,
+        };
+        Ok(Jit { module, codegen, ids, names, perf_map, code_table, started: Instant::now(), log: Vec::new() })
     }
 
     /// The code table: each MIR function's machine code once compiled, null before (see
@@ -75,7 +87,7 @@ impl Jit {
         let signature = nyash_signature(&self.module);
         let id = self
             .module
-            .declare_function(&format!("nyash_f{func}_resume{block}"), Linkage::Local, &signature)
+            .declare_function(&format!("{} (loop {block})", self.names[func as usize]), Linkage::Local, &signature)
             .map_err(|e| e.to_string())?;
         let name = format!("{} (entered at loop block {block})", mir.functions[func as usize].name);
         self.define(mir, func, id, Entry::Resume(block), name)
@@ -90,13 +102,24 @@ impl Jit {
         name: String,
     ) -> Result<NativeFn, String> {
         let start = Instant::now();
-        self.codegen.define(&mut self.module, id, &mir.functions[func as usize], entry, Listing::None)?;
+        let defined = self.codegen.define(&mut self.module, id, &mir.functions[func as usize], entry, Listing::None)?;
         self.module.finalize_definitions().map_err(|e| e.to_string())?;
         let code = self.module.get_finalized_function(id);
+        if let Some(map) = &mut self.perf_map {
+            let symbol = &self.module.declarations().get_function_decl(id).name;
+            let symbol = symbol.as_deref().unwrap_or("?");
+            // A failed write loses a name in a profile, not the program's run.
+            let _ = writeln!(map, "{:x} {:x} {symbol}", code as usize, defined.size);
+        }
         self.log.push(Compiled { name, at: start - self.started, took: start.elapsed() });
         // SAFETY: the function was declared with `nyash_signature`, which is `NativeFn`.
         Ok(unsafe { std::mem::transmute::<*const u8, NativeFn>(code) })
     }
+}
+
+/// Where `perf` looks for the names of this process's JIT code.
+fn perf_map_path() -> String {
+    format!("/tmp/perf-{}.map", std::process::id())
 }
 
 /// A writable table of one null code pointer per MIR function.

@@ -68,6 +68,9 @@ struct JitArgs {
     /// Print which functions the JIT compiled, when, and how long it took.
     #[arg(long)]
     jit_stats: bool,
+    /// Write `/tmp/perf-PID.map`, which names the JIT's functions for `perf report`.
+    #[arg(long)]
+    perf_map: bool,
 }
 
 #[derive(Args)]
@@ -85,6 +88,9 @@ struct BuildArgs {
     /// one, e.g. `aarch64-linux-gnu-gcc`, or `CC_<triple>`).
     #[arg(long, value_name = "PATH")]
     linker: Option<PathBuf>,
+    /// Add DWARF line tables, so that debuggers and profilers show `.nyash` lines.
+    #[arg(short = 'g')]
+    debug: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -167,13 +173,16 @@ fn target(build: &BuildArgs) -> Result<Target, String> {
         None => target_lexicon::HOST,
     };
     let opt = if build.opt == "0" { OptLevel::O0 } else { OptLevel::O2 };
-    Ok(Target { triple, opt, linker: build.linker.clone() })
+    Ok(Target { triple, opt, linker: build.linker.clone(), debug: build.debug })
 }
 
 fn run(file: &Path, backend: Backend, jit: &JitArgs, build: &BuildArgs) -> i32 {
     with_module(file, |module| match backend {
         Backend::Vm => driver::run(module, None),
-        Backend::Jit => driver::run(module, Some(JitOptions { threshold: jit.jit_threshold, stats: jit.jit_stats })),
+        Backend::Jit => driver::run(
+            module,
+            Some(JitOptions { threshold: jit.jit_threshold, stats: jit.jit_stats, perf_map: jit.perf_map }),
+        ),
         Backend::Exe => match target(build).and_then(|t| driver::run_executable(&module, &t)) {
             Ok(status) => status,
             Err(e) => report(&e),

@@ -21,6 +21,8 @@ pub struct JitOptions {
     pub threshold: u32,
     /// Report what was compiled, when and how fast, on stderr at the end.
     pub stats: bool,
+    /// Name each compiled function in `/tmp/perf-PID.map`, for `perf`.
+    pub perf_map: bool,
 }
 
 pub struct Tier {
@@ -40,7 +42,7 @@ impl Tier {
     /// A tier for `mir`, whose code table the runtime reads too; with threshold 0, every
     /// function is compiled now.
     pub fn new(mir: &Module, options: JitOptions) -> Result<Tier, String> {
-        let jit = Jit::new(mir)?;
+        let jit = Jit::new(mir, options.perf_map)?;
         let table = jit.code_table();
         nyash_runtime::hooks::set_native_table(table, mir.functions.len());
         let tier = Tier {

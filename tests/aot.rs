@@ -111,15 +111,16 @@ fn an_unknown_target_is_a_usage_error() {
 fn object_for(target: &str) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let object = dir.path().join("hello.o");
-    let out =
-        run(Command::new(NYASHC).args(["build", "--emit", "obj", "--target", target, &hello(), "-o"]).arg(&object));
+    let out = run(Command::new(NYASHC)
+        .args(["build", "-g", "--emit", "obj", "--target", target, &hello(), "-o"])
+        .arg(&object));
     assert!(out.status.success(), "{}", text(&out.stderr));
     std::fs::read(&object).unwrap()
 }
 
 #[test]
 fn objects_for_other_targets() {
-    use object::{Architecture, Object, ObjectSymbol};
+    use object::{Architecture, Object, ObjectSection, ObjectSymbol};
     for (target, arch) in [
         ("aarch64-unknown-linux-gnu", Architecture::Aarch64),
         ("riscv64gc-unknown-linux-gnu", Architecture::Riscv64),
@@ -130,9 +131,11 @@ fn objects_for_other_targets() {
         assert_eq!(file.architecture(), arch, "{target}");
         assert!(file.is_little_endian() && file.is_64(), "{target}");
         let symbols: Vec<&str> = file.symbols().filter_map(|s| s.name().ok()).collect();
-        for wanted in ["main", "nyrt_main", "nyash_image", "nyash_functions", "nyash_f0"] {
+        for wanted in ["main", "nyrt_main", "nyash_image", "nyash_functions", "<top level>"] {
             assert!(symbols.contains(&wanted), "{target}: no `{wanted}` in {symbols:?}");
         }
+        let line_table = file.section_by_name(".debug_line").expect("-g writes a line table");
+        assert!(line_table.size() > 0 && line_table.relocations().count() > 0, "{target}: relocated line table");
         let main = file.symbols().find(|s| s.name() == Ok("main")).unwrap();
         assert!(main.is_definition() && main.is_global(), "{target}: `main` is exported");
         assert!(file.symbols().find(|s| s.name() == Ok("nyrt_main")).unwrap().is_undefined(), "{target}");
@@ -172,4 +175,41 @@ fn targets_lists_what_this_machine_can_make() {
     for target in ["aarch64-unknown-linux-gnu", "riscv64gc-unknown-linux-gnu"] {
         assert!(listing.lines().any(|l| l.starts_with(target) && l.contains(" yes ")), "{listing}");
     }
+}
+
+/// The symbol's address and size in an executable.
+fn symbol_in(bytes: &[u8], name: &str) -> (u64, u64) {
+    use object::{Object, ObjectSymbol};
+    let file = object::File::parse(bytes).unwrap();
+    let symbol = file.symbols().find(|s| s.name() == Ok(name)).unwrap_or_else(|| panic!("no symbol `{name}`"));
+    (symbol.address(), symbol.size())
+}
+
+#[test]
+fn executables_name_functions_after_the_source_and_map_code_to_lines_with_g() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("named.nyash");
+    let program = "box Point {\n    init { x }\n    add(o) {\n        return me.x + o.x\n    }\n}\nfunction fib(n) {\n    if n < 2 { return n }\n    return fib(n - 1) + fib(n - 2)\n}\nstatic box Main {\n    main() {\n        print(fib(10))\n    }\n}\n";
+    std::fs::write(&source, program).unwrap();
+    let exe = dir.path().join("named");
+    let out = build(Path::new(NYASHC), &source.to_string_lossy(), &exe, &["-g"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let bytes = std::fs::read(&exe).unwrap();
+    for name in ["Point.add", "fib", "Main.main", "<top level>"] {
+        let (address, size) = symbol_in(&bytes, name);
+        assert!(address != 0 && size != 0, "`{name}` is a sized function symbol");
+    }
+    // The middle of `fib`'s code is its body (lines 8-9), the middle of `Point.add`'s is line 4.
+    for (name, lines) in [("fib", &["8", "9"][..]), ("Point.add", &["4"][..])] {
+        let (address, size) = symbol_in(&bytes, name);
+        let Ok(found) = Command::new("addr2line").arg("-e").arg(&exe).arg(format!("{:x}", address + size / 2)).output()
+        else {
+            panic!("addr2line (binutils) is needed to read the line table back")
+        };
+        let found = text(&found.stdout);
+        let (file, line) = found.trim().rsplit_once(':').unwrap_or_default();
+        assert!(file.ends_with("named.nyash") && lines.contains(&line), "{name}: {found}");
+    }
+    let ran = run(&mut Command::new(&exe));
+    assert_eq!(text(&ran.stdout), "55\n", "-g changes nothing of what runs");
 }

@@ -177,3 +177,33 @@ fn a_loop_that_only_continues_is_hot_too() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "5000\n");
     assert!(stderr(&out).contains("entered at loop"), "{}", stderr(&out));
 }
+
+#[test]
+fn perf_map_names_the_jit_functions() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = write(
+        dir.path(),
+        "p.nyash",
+        "function fib(n) {\n if n < 2 { return n }\n return fib(n - 1) + fib(n - 2)\n}\nprint(fib(15))\n",
+    );
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_nyashc"))
+        .args(["run", "--emit", "jit", "--jit-threshold", "0", "--perf-map", &program])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let map = std::path::PathBuf::from(format!("/tmp/perf-{}.map", child.id()));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "610\n");
+    let text = std::fs::read_to_string(&map).expect("the perf map is written");
+    std::fs::remove_file(&map).unwrap();
+    let names: Vec<&str> = text
+        .lines()
+        .map(|line| {
+            let mut parts = line.splitn(3, ' ');
+            let (start, size) = (parts.next().unwrap(), parts.next().unwrap());
+            assert!(u64::from_str_radix(start, 16).is_ok() && u64::from_str_radix(size, 16).unwrap() > 0, "{line}");
+            parts.next().unwrap()
+        })
+        .collect();
+    assert!(names.contains(&"fib") && names.contains(&"<top level>"), "{text}");
+}

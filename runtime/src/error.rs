@@ -96,6 +96,9 @@ fn place(loc: Loc) -> String {
     format!("{file}:{}:{}", loc.line, loc.col)
 }
 
+/// What tracebacks (and symbol tables) call the top-level statements.
+pub const TOP_LEVEL: &str = "<top level>";
+
 /// The function whose source holds `loc`: the innermost range around it (a box declared
 /// in a method has its methods inside the method's range).
 fn function_at(loc: Loc) -> String {
@@ -105,7 +108,7 @@ fn function_at(loc: Loc) -> String {
             .iter()
             .filter_map(|f| f.range.filter(|(start, end)| *start <= loc && loc <= *end).map(|(start, _)| (start, f)))
             .max_by_key(|(start, _)| *start)
-            .map_or_else(|| "<top level>".to_string(), |(_, f)| f.name.clone())
+            .map_or_else(|| TOP_LEVEL.to_string(), |(_, f)| f.name.clone())
     })
 }
 

@@ -14,7 +14,10 @@
 //! the MIR block's handler, or to the unwind path that releases the frame and returns 1.
 
 mod runtime_fns;
+mod symbols;
 mod values;
+
+pub use symbols::symbol_names;
 
 use crate::mir::{self, BinaryOp, Const, Inst, Loc, Reg, Terminator, UnaryOp};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -23,7 +26,9 @@ use cranelift_codegen::ir::{
     types, AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, Signature, StackSlot, StackSlotData, StackSlotKind,
     Type, Value as ClValue,
 };
-use cranelift_codegen::ir::{ExternalName, GlobalValueData, InstructionData, Opcode, UserExternalName, ValueDef};
+use cranelift_codegen::ir::{
+    ExternalName, GlobalValueData, InstructionData, Opcode, SourceLoc, UserExternalName, ValueDef,
+};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataDescription, DataId, FuncId, Module};
 use nyash_runtime::abi::{pack_loc, CallCache, NOT_HOT, NO_CLASS};
@@ -85,6 +90,16 @@ pub enum Listing {
     Asm,
 }
 
+/// What defining a function made.
+pub struct Defined {
+    /// The listing asked for, if any.
+    pub listing: Option<String>,
+    /// The machine code's size in bytes.
+    pub size: u32,
+    /// Where the machine code comes from: (offset, source position) at each change.
+    pub lines: Vec<(u32, Loc)>,
+}
+
 /// How compiled code reaches the user functions it calls.
 pub enum Callees {
     /// Every function is defined in the same module (an object file): calls go straight
@@ -124,8 +139,7 @@ impl CodeGen {
         })
     }
 
-    /// Lower `f`, entered at `entry`, into the body of the already declared `id`, and
-    /// return the listing asked for, if any.
+    /// Lower `f`, entered at `entry`, into the body of the already declared `id`.
     pub fn define<M: Module>(
         &mut self,
         module: &mut M,
@@ -133,26 +147,36 @@ impl CodeGen {
         f: &mir::Function,
         entry: Entry,
         listing: Listing,
-    ) -> Result<Option<String>, String> {
+    ) -> Result<Defined, String> {
         let mut ctx = module.make_context();
         ctx.set_disasm(listing == Listing::Asm);
         ctx.func.signature = nyash_signature(module);
         let strings = self.string_data(module, f)?;
         let mut builder_context = std::mem::take(&mut self.builder_context);
         let target = module.target_config();
-        {
+        let sources = {
             let builder = FunctionBuilder::new(&mut ctx.func, &mut builder_context);
             let mut lower = FnLower::new(self, module, builder, f, &strings, entry);
             lower.function();
             lower.builder.seal_all_blocks();
             lower.builder.finalize(target);
-        }
+            lower.sources
+        };
         self.builder_context = builder_context;
         let clif = (listing == Listing::Clif).then(|| ctx.func.display().to_string());
         module.define_function(id, &mut ctx).map_err(|e| format!("{}: {e:?}", f.name))?;
-        let asm = ctx.compiled_code().and_then(|code| code.vcode.clone()).filter(|_| listing == Listing::Asm);
+        let code = ctx.compiled_code().ok_or_else(|| format!("{}: no code", f.name))?;
+        let asm = code.vcode.clone().filter(|_| listing == Listing::Asm);
+        let size = code.code_info().total_size;
+        let lines = code
+            .buffer
+            .get_srclocs_sorted()
+            .iter()
+            .filter(|row| !row.loc.is_default())
+            .map(|row| (row.start, sources[row.loc.bits() as usize]))
+            .collect();
         module.clear_context(&mut ctx);
-        Ok(clif.or(asm))
+        Ok(Defined { listing: clif.or(asm), size, lines })
     }
 
     /// A data object for every string constant and builtin box name `f` uses.
@@ -208,6 +232,8 @@ struct FnLower<'a, M: Module> {
     imports: FxHashMap<FuncId, FuncRef>,
     /// The MIR block being lowered.
     current: usize,
+    /// The source positions that the instructions' `SourceLoc`s index.
+    sources: Vec<Loc>,
 }
 
 impl<'a, M: Module> FnLower<'a, M> {
@@ -259,7 +285,17 @@ impl<'a, M: Module> FnLower<'a, M> {
             entry,
             imports: FxHashMap::default(),
             current: 0,
+            sources: Vec::new(),
         }
+    }
+
+    /// The machine code from here on comes from `loc` (for line tables): Cranelift keeps
+    /// a `SourceLoc` per instruction, which is an index into the function's `sources`.
+    fn mark_source(&mut self, loc: Loc) {
+        if self.sources.last() != Some(&loc) {
+            self.sources.push(loc);
+        }
+        self.builder.set_srcloc(SourceLoc::new(self.sources.len() as u32 - 1));
     }
 
     fn function(&mut self) {
@@ -322,6 +358,9 @@ impl<'a, M: Module> FnLower<'a, M> {
             let fused = mir::analysis::fused_compare(block, &self.temps);
             let insts = if fused.is_some() { &block.insts[..block.insts.len() - 1] } else { &block.insts[..] };
             for inst in insts {
+                if let Some(loc) = inst.loc() {
+                    self.mark_source(loc);
+                }
                 self.inst(inst);
             }
             match (fused, &block.term) {
@@ -1228,6 +1267,9 @@ impl<'a, M: Module> FnLower<'a, M> {
     }
 
     fn terminator(&mut self, term: &Terminator) {
+        if let Terminator::Throw { loc, .. } = term {
+            self.mark_source(*loc);
+        }
         match term {
             Terminator::Jump(b) => {
                 self.builder.ins().jump(self.blocks[*b as usize], &[]);

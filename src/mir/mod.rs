@@ -326,6 +326,26 @@ impl Inst {
     }
 }
 
+impl Inst {
+    /// The source position of an instruction that can fail (the others have none).
+    pub fn loc(&self) -> Option<Loc> {
+        use Inst::*;
+        match self {
+            Binary { loc, .. }
+            | Unary { loc, .. }
+            | Call { loc, .. }
+            | BoxCall { loc, .. }
+            | NewBuiltin { loc, .. }
+            | GetField { loc, .. }
+            | SetField { loc, .. }
+            | Singleton { loc, .. }
+            | Print { loc, .. }
+            | Await { loc, .. } => Some(*loc).filter(|l| l.line != 0),
+            _ => None,
+        }
+    }
+}
+
 impl Terminator {
     pub fn successors(&self) -> Vec<BlockId> {
         match self {
