@@ -70,9 +70,14 @@ pub fn object(mir: &MirModule, target: &Target) -> Result<Vec<u8>, String> {
 /// Build an executable at `output`. It replaces `output` only once complete: a failed
 /// build leaves no file behind and an existing one untouched.
 pub fn executable(mir: &MirModule, target: &Target, output: &Path) -> Result<(), String> {
+    link_object(object(mir, target)?, target, output)
+}
+
+/// Link an object file made by [`object`] into an executable at `output`, replaced only
+/// once complete.
+pub fn link_object(object: Vec<u8>, target: &Target, output: &Path) -> Result<(), String> {
     let runtime = targets::runtime(&target.triple)?;
     let linker = targets::linker(&target.triple, target.linker.as_deref())?;
-    let object = object(mir, target)?;
     let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     let obj_path = dir.path().join("program.o");
     std::fs::write(&obj_path, object).map_err(|e| format!("cannot write a temporary object file: {e}"))?;

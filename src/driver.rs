@@ -7,6 +7,7 @@ use crate::syntax::ast::{Item, Program};
 use crate::syntax::span::{SourceMap, Span};
 use crate::syntax::{lexer, parser};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 pub struct Loaded {
     pub sources: SourceMap,
@@ -21,12 +22,27 @@ pub use nyash_runtime::error::EXIT_RUNTIME_ERROR;
 
 /// Compile a file to MIR, or report why not (already printed to stderr).
 pub fn compile(path: &Path) -> Result<Module, ()> {
+    compile_timed(path).map(|(module, _)| module)
+}
+
+/// How long the front end took: reading and parsing, then lowering to verified MIR.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FrontEndTimes {
+    pub parse: Duration,
+    pub mir: Duration,
+}
+
+/// [`compile`], timing its two halves.
+pub fn compile_timed(path: &Path) -> Result<(Module, FrontEndTimes), ()> {
+    let start = Instant::now();
     let mut sources = SourceMap::default();
     let mut diags = Vec::new();
     let items = load(path, &mut sources, &mut diags);
+    let parsed = Instant::now();
     let module = lower(&items, &sources, &mut diags);
     diag::emit(&diags, &sources);
-    verified(module.ok_or(())?)
+    let module = verified(module.ok_or(())?)?;
+    Ok((module, FrontEndTimes { parse: parsed - start, mir: parsed.elapsed() }))
 }
 
 /// Compile source text held in memory, `name` standing for its file (includes are read

@@ -1,6 +1,7 @@
 //! nyashc: the Nyash compiler. See docs/ARCHITECTURE.md for the code map.
 pub mod aot;
 pub mod codegen;
+pub mod compare;
 pub mod debuginfo;
 pub mod diag;
 pub mod driver;

@@ -55,6 +55,25 @@ enum Command {
     },
     /// Check a program for errors without running it.
     Check { file: PathBuf },
+    /// Run a program on the VM, the JIT and as an executable: check that they agree, and
+    /// time them side by side.
+    Compare {
+        /// Runs per tier.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+        runs: u32,
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also draw them as an SVG bar chart.
+        #[arg(long, value_name = "FILE.svg")]
+        chart: Option<PathBuf>,
+        /// Standard input of every run (default: none).
+        #[arg(long, value_name = "FILE")]
+        stdin: Option<PathBuf>,
+        #[command(flatten)]
+        build: BuildArgs,
+        file: PathBuf,
+    },
     /// List the targets nyashc builds for, and what this machine can make for each.
     Targets,
 }
@@ -133,6 +152,13 @@ fn execute(cli: Cli) -> i32 {
         Some(Command::Run { emit, jit, build, file }) => run(&file, emit, &jit, &build),
         Some(Command::Build { emit, build, file }) => build_artifact(&file, emit, &build),
         Some(Command::Check { file }) => with_module(&file, |_| 0),
+        Some(Command::Compare { runs, json, chart, stdin, build, file }) => match target(&build) {
+            Ok(target) => {
+                let options = nyashc::compare::Options { runs: runs as usize, json, chart, stdin };
+                nyashc::compare::compare(&file, &target, &options)
+            }
+            Err(e) => report(&e),
+        },
         Some(Command::Targets) => {
             print!("{}", targets::report());
             0

@@ -207,3 +207,63 @@ fn perf_map_names_the_jit_functions() {
         .collect();
     assert!(names.contains(&"fib") && names.contains(&"<top level>"), "{text}");
 }
+
+#[test]
+fn compare_runs_every_tier_and_reports_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let program =
+        write(dir.path(), "c.nyash", "local s = 0\nlocal i = 0\nloop(i < 1000) { s = s + i i = i + 1 }\nprint(s)\n");
+    let chart = dir.path().join("c.svg");
+    let out = nyashc(&["compare", "--runs", "2", "--json", "--chart", &chart.to_string_lossy(), &program]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let tiers: Vec<&str> = report["tiers"].as_array().unwrap().iter().map(|t| t["tier"].as_str().unwrap()).collect();
+    assert_eq!(tiers, ["vm", "jit", "exe"]);
+    for t in report["tiers"].as_array().unwrap() {
+        assert!(t["min_s"].as_f64().unwrap() <= t["median_s"].as_f64().unwrap(), "{t}");
+        assert!(t["median_s"].as_f64().unwrap() <= t["max_s"].as_f64().unwrap(), "{t}");
+        assert!(t["peak_rss_kb"].as_u64().unwrap() > 0, "{t}");
+    }
+    assert_eq!(report["tiers"][2]["ratio_to_exe"].as_f64(), Some(1.0));
+    for phase in ["front_end_ms", "mir_ms", "codegen_ms", "link_ms"] {
+        assert!(report["compile"][phase].as_f64().unwrap() > 0.0, "{phase}");
+    }
+    let svg = std::fs::read_to_string(&chart).expect("the chart is written");
+    assert!(svg.starts_with("<svg") && svg.contains("<rect"), "{svg}");
+
+    let table = nyashc(&["compare", "--runs", "1", &program]);
+    assert_eq!(table.status.code(), Some(0), "{}", stderr(&table));
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("identical output and exit status (0) on vm, jit and exe") && text.contains("median"),
+        "{text}"
+    );
+    assert!(["vm ", "jit ", "exe "].iter().all(|t| text.lines().any(|l| l.starts_with(t))), "{text}");
+}
+
+#[test]
+fn compare_stops_at_the_first_difference_between_tiers() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each run reads the clock at a different millisecond.
+    let program = write(dir.path(), "t.nyash", "local t = new TimeBox()\nprint(\"now \" + t.now())\n");
+    let out = nyashc(&["compare", "--runs", "1", &program]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(text.starts_with("error: vm and jit disagree: stdout line 1: \"now "), "{text}");
+    assert!(out.stdout.is_empty(), "no table for tiers that disagree");
+}
+
+#[test]
+fn compare_gives_every_run_the_same_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let read = "static box Main {\n main() {\n  local line = new ConsoleBox().readLine()\n  if line == \"hello\" { return 7 }\n  return 3\n }\n}\n";
+    let program = write(dir.path(), "r.nyash", read);
+    let input = write(dir.path(), "in.txt", "hello\n");
+    let out = nyashc(&["compare", "--runs", "1", "--json", "--stdin", &input, &program]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(report["status"], 7, "every tier read the line");
+    let missing = nyashc(&["compare", "--stdin", &format!("{input}.missing"), &program]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).starts_with("error: cannot read"), "{}", stderr(&missing));
+}
