@@ -238,28 +238,43 @@ fn syntax_diagnostic(span: Span, found: Option<String>, expected: Option<String>
 /// Run a compiled module on the VM, with the JIT tier if asked; the result is the exit
 /// status.
 pub fn run(module: Module, jit: Option<crate::tier::JitOptions>) -> i32 {
+    run_profiled(module, jit, None)
+}
+
+/// What `--profile` needs besides the run: the front end's times and the report's form.
+pub type ProfileRequest = (FrontEndTimes, crate::profile::Format);
+
+/// [`run`], with a profile report on stderr afterwards if one is asked for.
+pub fn run_profiled(module: Module, jit: Option<crate::tier::JitOptions>, profile: Option<ProfileRequest>) -> i32 {
     // The compiler's thread has the stack most programs need; frames too large for
     // `MIN_DEPTH` levels of it get a thread of their own.
     let stack = module.stack_bytes();
     if stack > nyash_runtime::program::STACK_BYTES {
-        return nyash_runtime::program::on_stack(stack, move || run_here(module, jit));
+        return nyash_runtime::program::on_stack(stack, move || run_here(module, jit, profile));
     }
-    run_here(module, jit)
+    run_here(module, jit, profile)
 }
 
-fn run_here(module: Module, jit: Option<crate::tier::JitOptions>) -> i32 {
-    let Some(options) = jit else {
-        return crate::vm::run(&module, None);
-    };
-    let tier = match crate::tier::Tier::new(&module, options) {
-        Ok(tier) => std::rc::Rc::new(tier),
+fn run_here(module: Module, jit: Option<crate::tier::JitOptions>, profile: Option<ProfileRequest>) -> i32 {
+    let tier = match jit.map(|options| crate::tier::Tier::new(&module, options)).transpose() {
+        Ok(tier) => tier.map(std::rc::Rc::new),
         Err(e) => {
             eprintln!("error: the JIT is not available on this machine: {e}");
             return EXIT_USAGE;
         }
     };
-    let status = crate::vm::run(&module, Some(tier.clone()));
-    tier.report();
+    let started = Instant::now();
+    let as_tiering = tier.clone().map(|t| t as std::rc::Rc<dyn crate::vm::Tiering>);
+    let (status, counts) = crate::vm::run(&module, as_tiering, profile.is_some());
+    let wall = started.elapsed();
+    if let Some(tier) = &tier {
+        tier.report();
+    }
+    if let Some((front, format)) = profile {
+        let compiled = tier.as_ref().map(|t| t.compiled());
+        let report = crate::profile::Report::new(front, wall, counts.unwrap_or_default(), compiled.as_deref());
+        eprint!("{}", report.render(format));
+    }
     status
 }
 

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 /// A compiled Nyash function: `(args, out) -> status` (see `codegen`).
 pub use nyash_runtime::hooks::NativeCode as NativeFn;
 
-/// One compilation, for `--jit-stats`.
+/// One compilation, for `--jit-stats` and `--profile`.
+#[derive(Clone)]
 pub struct Compiled {
     pub name: String,
     /// Time since the program started.

@@ -7,6 +7,7 @@ pub mod diag;
 pub mod driver;
 pub mod jit;
 pub mod mir;
+pub mod profile;
 pub mod syntax;
 pub mod targets;
 pub mod tier;

@@ -39,6 +39,10 @@ enum Command {
         /// Which backend runs it.
         #[arg(long, value_enum, default_value = "vm")]
         emit: Backend,
+        /// After the run, report on stderr where the time went, what the VM executed, the
+        /// boxes made and what the JIT compiled (`--profile=json` for machines).
+        #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "text", value_name = "FORMAT")]
+        profile: Option<nyashc::profile::Format>,
         #[command(flatten)]
         jit: JitArgs,
         #[command(flatten)]
@@ -149,7 +153,10 @@ const USAGE_ERROR: i32 = 2;
 
 fn execute(cli: Cli) -> i32 {
     match cli.command {
-        Some(Command::Run { emit, jit, build, file }) => run(&file, emit, &jit, &build),
+        Some(Command::Run { emit, profile, jit, build, file }) => match profile {
+            Some(format) => run_profiled(&file, emit, &jit, format),
+            None => run(&file, emit, &jit, &build),
+        },
         Some(Command::Build { emit, build, file }) => build_artifact(&file, emit, &build),
         Some(Command::Check { file }) => with_module(&file, |_| 0),
         Some(Command::Compare { runs, json, chart, stdin, build, file }) => match target(&build) {
@@ -202,18 +209,37 @@ fn target(build: &BuildArgs) -> Result<Target, String> {
     Ok(Target { triple, opt, linker: build.linker.clone(), debug: build.debug })
 }
 
+fn jit_options(jit: &JitArgs) -> JitOptions {
+    JitOptions { threshold: jit.jit_threshold, stats: jit.jit_stats, perf_map: jit.perf_map }
+}
+
 fn run(file: &Path, backend: Backend, jit: &JitArgs, build: &BuildArgs) -> i32 {
     with_module(file, |module| match backend {
         Backend::Vm => driver::run(module, None),
-        Backend::Jit => driver::run(
-            module,
-            Some(JitOptions { threshold: jit.jit_threshold, stats: jit.jit_stats, perf_map: jit.perf_map }),
-        ),
+        Backend::Jit => driver::run(module, Some(jit_options(jit))),
         Backend::Exe => match target(build).and_then(|t| driver::run_executable(&module, &t)) {
             Ok(status) => status,
             Err(e) => report(&e),
         },
     })
+}
+
+/// `run --profile`: on the VM or the JIT, whose runs this process can watch.
+fn run_profiled(file: &Path, backend: Backend, jit: &JitArgs, format: nyashc::profile::Format) -> i32 {
+    let jit = match backend {
+        Backend::Vm => None,
+        Backend::Jit => Some(jit_options(jit)),
+        Backend::Exe => {
+            eprintln!(
+                "error: --profile works with --emit vm and --emit jit; for executables use `nyashc compare` or `perf`"
+            );
+            return USAGE_ERROR;
+        }
+    };
+    match driver::compile_timed(file) {
+        Ok((module, front)) => driver::run_profiled(module, jit, Some((front, format))),
+        Err(()) => driver::EXIT_COMPILE_ERROR,
+    }
 }
 
 fn build_artifact(file: &Path, artifact: Artifact, build: &BuildArgs) -> i32 {

@@ -78,6 +78,11 @@ impl Tier {
             .ok()
     }
 
+    /// What was compiled so far, when and how fast.
+    pub fn compiled(&self) -> Vec<crate::jit::Compiled> {
+        self.jit.borrow().log.clone()
+    }
+
     /// `--jit-stats`: what was compiled, when and how fast, if asked for.
     pub fn report(&self) {
         if !self.options.stats {

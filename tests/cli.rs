@@ -267,3 +267,41 @@ fn compare_gives_every_run_the_same_stdin() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(stderr(&missing).starts_with("error: cannot read"), "{}", stderr(&missing));
 }
+
+#[test]
+fn profile_reports_time_ops_calls_boxes_and_jit() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = "box P {\n init { x }\n get() { return me.x }\n}\nlocal a = new ArrayBox()\nlocal i = 0\nloop(i < 10) { a.push(i) i = i + 1 }\nlocal p = new P()\np.x = 4\nprint(p.get() + p.get() + a.length())\n";
+    let program = write(dir.path(), "p.nyash", source);
+    let out = nyashc(&["run", "--profile", &program]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "18\n", "the program's output is its own");
+    let text = stderr(&out);
+    assert!(text.starts_with("profile (vm):\n  time: parsing "), "{text}");
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_else(|| panic!("no `{name}` in {text}"))
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(line("ArrayBox.push"), "10");
+    assert_eq!(line("P.get"), "2");
+    assert_eq!(line("ArrayBox.length"), "1");
+    assert!(text.contains("boxes made: 2 ("), "an ArrayBox and a P: {text}");
+
+    let json = nyashc(&["run", "--emit", "jit", "--jit-threshold", "0", "--profile=json", &program]);
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    let report: serde_json::Value = serde_json::from_slice(&json.stderr).expect("JSON on stderr");
+    assert_eq!(report["backend"], "jit");
+    let compiled: Vec<&str> =
+        report["jit_compiled"].as_array().unwrap().iter().map(|c| c["function"].as_str().unwrap()).collect();
+    assert!(compiled.contains(&"P.get/0") && compiled.contains(&"main"), "{compiled:?}");
+    assert_eq!(report["allocations"]["boxes"], 2);
+    assert!(report["times_ms"]["jit_compile"].as_f64().unwrap() > 0.0);
+
+    let exe = nyashc(&["run", "--emit", "exe", "--profile", &program]);
+    assert_eq!(exe.status.code(), Some(2), "{}", stderr(&exe));
+}

@@ -180,6 +180,49 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// How many kinds of op there are.
+    pub const CLASSES: usize = 32;
+
+    /// The op's kind, for `--profile`: an index below [`Op::CLASSES`] and its name.
+    pub fn class(&self) -> (usize, &'static str) {
+        match self {
+            Op::Const { .. } => (0, "Const"),
+            Op::Move { .. } => (1, "Move"),
+            Op::Arith { .. } => (2, "Arith"),
+            Op::Cmp { .. } => (3, "Cmp"),
+            Op::Neg { .. } => (4, "Neg"),
+            Op::Not { .. } => (5, "Not"),
+            Op::Truthy { .. } => (6, "Truthy"),
+            Op::Call { .. } => (7, "Call"),
+            Op::BoxCall { .. } => (8, "BoxCall"),
+            Op::NewBuiltin { .. } => (9, "NewBuiltin"),
+            Op::Alloc { .. } => (10, "Alloc"),
+            Op::SetInner { .. } => (11, "SetInner"),
+            Op::GetInner { .. } => (12, "GetInner"),
+            Op::Drop { .. } => (13, "Drop"),
+            Op::GetField { .. } => (14, "GetField"),
+            Op::SetField { .. } => (15, "SetField"),
+            Op::GetGlobal { .. } => (16, "GetGlobal"),
+            Op::SetGlobal { .. } => (17, "SetGlobal"),
+            Op::Singleton { .. } => (18, "Singleton"),
+            Op::Print { .. } => (19, "Print"),
+            Op::Catch { .. } => (20, "Catch"),
+            Op::CatchValue { .. } => (21, "CatchValue"),
+            Op::IsA { .. } => (22, "IsA"),
+            Op::MakeFuture { .. } => (23, "MakeFuture"),
+            Op::FailedFuture { .. } => (24, "FailedFuture"),
+            Op::Await { .. } => (25, "Await"),
+            Op::Jump(..) => (26, "Jump"),
+            Op::Branch { .. } => (27, "Branch"),
+            Op::CmpBranch { .. } => (28, "CmpBranch"),
+            Op::Return(..) => (29, "Return"),
+            Op::Throw { .. } => (30, "Throw"),
+            Op::Rethrow { .. } => (31, "Rethrow"),
+        }
+    }
+}
+
 pub struct VmFunction {
     pub params: u32,
     pub regs: u32,

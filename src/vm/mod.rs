@@ -11,6 +11,7 @@
 //! while running user code, so the runtime may call back into it (`toString`, `fini`).
 
 mod code;
+pub mod profile;
 
 use crate::mir::Module;
 use code::{Code, Op, CONST, MOVE};
@@ -38,6 +39,8 @@ pub struct Vm {
     frames: Vec<RefCell<Vec<Box<[Value]>>>>,
     /// The JIT tier, when the program runs with `--emit jit`.
     tier: Option<Rc<dyn Tiering>>,
+    /// What `--profile` counts.
+    profile: Option<RefCell<profile::Counts>>,
 }
 
 /// How the VM reaches a code generator, knowing nothing of it (as Luau's VM reaches its
@@ -61,20 +64,21 @@ impl hooks::Invoker for Invoker {
     }
 }
 
-/// Run a module's entry function to completion, with a tier if one is given; the result
-/// is the exit status.
-pub fn run(module: &Module, tier: Option<Rc<dyn Tiering>>) -> i32 {
+/// Run a module's entry function to completion, with a tier if one is given, counting ops
+/// and method calls if `profile` says so; the result is the exit status, and the counts.
+pub fn run(module: &Module, tier: Option<Rc<dyn Tiering>>, profile: bool) -> (i32, Option<profile::VmCounts>) {
     nyash_runtime::image::load(&module.image(Vec::new()));
     let vm = Rc::new(Vm {
         code: Code::compile(module),
         frames: module.functions.iter().map(|_| RefCell::new(Vec::new())).collect(),
         tier,
+        profile: profile.then(RefCell::default),
     });
     hooks::install(Rc::new(Invoker(vm.clone())));
     let outcome = vm.call(module.entry, Vec::new());
     let status = program::finish(outcome);
     hooks::uninstall();
-    status
+    (status, vm.profile.as_ref().map(|p| p.borrow().summary()))
 }
 
 impl Vm {
@@ -107,7 +111,10 @@ impl Vm {
             self.recycle(func, regs);
             return Err(e);
         }
-        let result = self.execute(func, &mut regs);
+        let result = match self.profile {
+            Some(_) => self.execute::<true>(func, &mut regs),
+            None => self.execute::<false>(func, &mut regs),
+        };
         self.recycle(func, regs);
         program::leave_call();
         result
@@ -146,7 +153,9 @@ impl Vm {
     /// The interpreter loop. Hot instructions are handled inline; the rest go to
     /// [`Vm::step_cold`]. An error leaves the inner loop with the exception, which goes to
     /// the handler of the failing op's block, if any, else to the caller.
-    fn execute(&self, func: u32, regs: &mut [Value]) -> RtResult {
+    /// `PROFILE`: count every op for `--profile` (an instantiation of its own, so that
+    /// the loop without it has no trace of it).
+    fn execute<const PROFILE: bool>(&self, func: u32, regs: &mut [Value]) -> RtResult {
         let f = &self.code.functions[func as usize];
         let mut fr = Frame { regs, consts: &f.consts };
         let mut pc = 0usize;
@@ -158,6 +167,9 @@ impl Vm {
                 // every block ends in a terminator, so `pc` never passes the end of `ops`.
                 let op = unsafe { f.ops.get_unchecked(pc) };
                 pc += 1;
+                if PROFILE {
+                    self.count(op, &fr);
+                }
                 // The instructions kept out of the hot loop, and the slow paths of those in it.
                 macro_rules! cold {
                     () => {
@@ -305,6 +317,16 @@ impl Vm {
                 }
                 None => return Err(error),
             }
+        }
+    }
+
+    #[inline(never)]
+    fn count(&self, op: &Op, fr: &Frame) {
+        let Some(counts) = &self.profile else { return };
+        let mut counts = counts.borrow_mut();
+        counts.op(op);
+        if let Op::BoxCall { recv, method, .. } = op {
+            counts.method_call(fr.get(*recv), *method);
         }
     }
 
