@@ -5,36 +5,67 @@
 
 use std::cell::Cell;
 
-#[derive(Clone, Copy, Default)]
+/// One cell per figure: an allocation touches only the ones it changes.
 struct Stats {
-    live: i64,
-    bytes: i64,
+    live: Cell<i64>,
+    bytes: Cell<i64>,
     /// Peak bytes since the last `reset_peak` (DebugBox's).
-    peak: i64,
-    made: u64,
-    made_bytes: u64,
-    peak_live: i64,
-    peak_bytes: i64,
+    peak: Cell<i64>,
+    /// The rest is counted only for `--profile` (`count_totals`).
+    totals: Cell<bool>,
+    made: Cell<u64>,
+    made_bytes: Cell<u64>,
+    peak_live: Cell<i64>,
+    peak_bytes: Cell<i64>,
 }
 
 thread_local! {
-    static STATS: Cell<Stats> = const {
-        Cell::new(Stats { live: 0, bytes: 0, peak: 0, made: 0, made_bytes: 0, peak_live: 0, peak_bytes: 0 })
+    static STATS: Stats = const {
+        Stats {
+            live: Cell::new(0),
+            bytes: Cell::new(0),
+            peak: Cell::new(0),
+            totals: Cell::new(false),
+            made: Cell::new(0),
+            made_bytes: Cell::new(0),
+            peak_live: Cell::new(0),
+            peak_bytes: Cell::new(0),
+        }
     };
+}
+
+fn raise(cell: &Cell<i64>, value: i64) {
+    if value > cell.get() {
+        cell.set(value);
+    }
 }
 
 pub fn on_alloc(bytes: usize) {
     STATS.with(|s| {
-        let mut st = s.get();
-        st.live += 1;
-        st.bytes += bytes as i64;
-        st.peak = st.peak.max(st.bytes);
-        st.made += 1;
-        st.made_bytes += bytes as u64;
-        st.peak_live = st.peak_live.max(st.live);
-        st.peak_bytes = st.peak_bytes.max(st.bytes);
-        s.set(st);
+        let live = s.live.get() + 1;
+        let in_use = s.bytes.get() + bytes as i64;
+        s.live.set(live);
+        s.bytes.set(in_use);
+        raise(&s.peak, in_use);
+        if s.totals.get() {
+            count_made(s, bytes, live, in_use);
+        }
     });
+}
+
+/// Out of line, so that an allocation without `--profile` carries none of it.
+#[cold]
+#[inline(never)]
+fn count_made(s: &Stats, bytes: usize, live: i64, in_use: i64) {
+    s.made.set(s.made.get() + 1);
+    s.made_bytes.set(s.made_bytes.get() + bytes as u64);
+    raise(&s.peak_live, live);
+    raise(&s.peak_bytes, in_use);
+}
+
+/// Count every box made from now on, for [`totals`].
+pub fn count_totals() {
+    STATS.with(|s| s.totals.set(true));
 }
 
 /// The boxes a program made, for `--profile`.
@@ -47,34 +78,28 @@ pub struct Totals {
 }
 
 pub fn totals() -> Totals {
-    let st = STATS.with(|s| s.get());
-    Totals {
-        boxes: st.made,
-        bytes: st.made_bytes,
-        peak_live_boxes: st.peak_live.max(0) as u64,
-        peak_live_bytes: st.peak_bytes.max(0) as u64,
-    }
+    STATS.with(|s| Totals {
+        boxes: s.made.get(),
+        bytes: s.made_bytes.get(),
+        peak_live_boxes: s.peak_live.get().max(0) as u64,
+        peak_live_bytes: s.peak_bytes.get().max(0) as u64,
+    })
 }
 
 pub fn on_free(bytes: usize) {
     STATS.with(|s| {
-        let mut st = s.get();
-        st.live -= 1;
-        st.bytes -= bytes as i64;
-        s.set(st);
+        s.live.set(s.live.get() - 1);
+        s.bytes.set(s.bytes.get() - bytes as i64);
     });
 }
 
 /// Start measuring the peak afresh.
 pub fn reset_peak() {
-    STATS.with(|s| {
-        let mut st = s.get();
-        st.peak = st.bytes;
-        s.set(st);
-    });
+    STATS.with(|s| s.peak.set(s.bytes.get()));
 }
 
 pub fn report() -> String {
-    let st = STATS.with(|s| s.get());
-    format!("live boxes: {}, bytes in use: {}, peak bytes: {}", st.live, st.bytes, st.peak)
+    STATS.with(|s| {
+        format!("live boxes: {}, bytes in use: {}, peak bytes: {}", s.live.get(), s.bytes.get(), s.peak.get())
+    })
 }

@@ -106,6 +106,7 @@ impl Obj {
 /// What every box accounts for before its fields (see `Obj::accounted_size`).
 pub const ACCOUNTED_HEADER_BYTES: usize = 32;
 
+#[inline]
 pub fn new_obj(o: Obj) -> Value {
     heap::on_alloc(o.accounted_size());
     Value::obj(o)

@@ -68,6 +68,9 @@ impl hooks::Invoker for Invoker {
 /// and method calls if `profile` says so; the result is the exit status, and the counts.
 pub fn run(module: &Module, tier: Option<Rc<dyn Tiering>>, profile: bool) -> (i32, Option<profile::VmCounts>) {
     nyash_runtime::image::load(&module.image(Vec::new()));
+    if profile {
+        nyash_runtime::heap::count_totals();
+    }
     let vm = Rc::new(Vm {
         code: Code::compile(module),
         frames: module.functions.iter().map(|_| RefCell::new(Vec::new())).collect(),
