@@ -249,7 +249,8 @@ fn first_difference(a: &Outcome, b: &Outcome) -> Option<String> {
         let (mut xs, mut ys) = (x.lines(), y.lines());
         for line in 1.. {
             match (xs.next(), ys.next()) {
-                (l, r) if l == r && l.is_some() => continue,
+                (None, None) => return Some(format!("{stream}: the same lines, but not the same line endings")),
+                (l, r) if l == r => continue,
                 (l, r) => {
                     let show = |s: Option<&str>| s.map_or("(end)".to_string(), |s| format!("{s:?}"));
                     return Some(format!("{stream} line {line}: {} against {}", show(l), show(r)));
