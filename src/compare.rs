@@ -93,22 +93,24 @@ fn try_compare(file: &Path, target: &Target, options: &Options) -> Result<i32, S
     aot::link_object(object, target, &exe)?;
     let link = started.elapsed();
 
+    let runner = crate::targets::runner(&target.triple)?;
     let progress = Progress::new(options.runs);
-    let mut runs: Vec<Vec<Measured>> = Vec::new();
-    for (i, tier) in TIERS.iter().enumerate() {
-        let mut measured = Vec::with_capacity(options.runs);
-        for n in 0..options.runs.max(1) {
+    let mut runs: Vec<Vec<Measured>> = TIERS.iter().map(|_| Vec::with_capacity(options.runs)).collect();
+    // Round by round, so that a machine's slow moment is shared by every tier; the first
+    // round decides whether they agree, before any time is spent on the rest.
+    for n in 0..options.runs {
+        for (tier, measured) in TIERS.iter().zip(runs.iter_mut()) {
             progress.show(tier, n);
-            measured.push(run_once(command_for(tier, file, &exe)?, options.stdin.as_deref())?);
+            let command = command_for(tier, file, &exe, &runner)?;
+            measured.push(run_once(command, options.stdin.as_deref())?);
         }
-        if let Some(first) = runs.first() {
-            if let Some(difference) = first_difference(&first[0].outcome, &measured[0].outcome) {
+        if n == 0 {
+            if let Some(why) = disagreement(&runs) {
                 progress.clear();
-                eprintln!("error: {} and {} disagree: {difference}", TIERS[0], TIERS[i]);
+                eprintln!("error: {why}");
                 return Ok(EXIT_DISAGREE);
             }
         }
-        runs.push(measured);
     }
     progress.clear();
 
@@ -124,10 +126,20 @@ fn try_compare(file: &Path, target: &Target, options: &Options) -> Result<i32, S
     Ok(0)
 }
 
-/// The command that runs `tier`: this compiler for the VM and the JIT, the executable.
-fn command_for(tier: &str, file: &Path, exe: &Path) -> Result<Command, String> {
+/// Which tier first behaves unlike the VM in the first round, and how.
+fn disagreement(runs: &[Vec<Measured>]) -> Option<String> {
+    let reference = &runs[0][0].outcome;
+    TIERS.iter().zip(runs).skip(1).find_map(|(tier, measured)| {
+        let why = first_difference(reference, &measured[0].outcome)?;
+        Some(format!("{} and {tier} disagree: {why}", TIERS[0]))
+    })
+}
+
+/// The command that runs `tier`: this compiler for the VM and the JIT, the executable
+/// (under an emulator when it is for another machine).
+fn command_for(tier: &str, file: &Path, exe: &Path, runner: &crate::targets::Runner) -> Result<Command, String> {
     if tier == "exe" {
-        return Ok(Command::new(exe));
+        return Ok(runner.command(exe));
     }
     let nyashc = std::env::current_exe().map_err(|e| format!("cannot find nyashc itself: {e}"))?;
     let mut command = Command::new(nyashc);
@@ -334,7 +346,8 @@ fn draw_chart(r: &Report, path: &Path) -> Result<(), String> {
             .margin(12)
             .x_label_area_size(32)
             .y_label_area_size(64)
-            .build_cartesian_2d((0..r.tiers.len()).into_segmented(), 0.0..top.max(1e-3))
+            // A segmented range `0..n` has a segment for each of 0..=n.
+            .build_cartesian_2d((0..r.tiers.len() - 1).into_segmented(), 0.0..top.max(1e-3))
             .map_err(|e| cannot(&e))?;
         let names: Vec<&str> = r.tiers.iter().map(|t| t.tier).collect();
         chart
@@ -351,7 +364,9 @@ fn draw_chart(r: &Report, path: &Path) -> Result<(), String> {
         chart
             .draw_series(r.tiers.iter().enumerate().map(|(i, t)| {
                 let bar = [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), t.median_s)];
-                Rectangle::new(bar, colors[i % colors.len()].filled())
+                let mut bar = Rectangle::new(bar, colors[i % colors.len()].filled());
+                bar.set_margin(0, 0, 24, 24);
+                bar
             }))
             .map_err(|e| cannot(&e))?;
         chart

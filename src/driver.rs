@@ -286,18 +286,10 @@ pub use nyash_runtime::program::on_big_stack;
 /// process's standard streams (under an emulator, for another machine's target), and
 /// remove it.
 pub fn run_executable(module: &Module, target: &crate::aot::Target) -> Result<i32, String> {
-    let emulator = crate::targets::runner(&target.triple)?;
+    let runner = crate::targets::runner(&target.triple)?;
     let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     let exe = dir.path().join("program");
     crate::aot::executable(module, target, &exe)?;
-    let mut command = match emulator {
-        Some(emulator) => {
-            let mut c = std::process::Command::new(emulator);
-            c.arg(&exe);
-            c
-        }
-        None => std::process::Command::new(&exe),
-    };
-    let status = command.status().map_err(|e| format!("cannot run the program: {e}"))?;
+    let status = runner.command(&exe).status().map_err(|e| format!("cannot run the program: {e}"))?;
     Ok(status.code().unwrap_or(EXIT_RUNTIME_ERROR))
 }

@@ -166,15 +166,33 @@ pub fn find_program(program: &Path) -> Option<PathBuf> {
     std::env::split_paths(&paths).map(|dir| dir.join(program)).find(|p| p.is_file())
 }
 
-/// How to run an executable for `triple` here: directly on this machine, or under qemu's
-/// emulator for it.
-pub fn runner(triple: &Triple) -> Result<Option<PathBuf>, String> {
+/// How to run an executable for a target here: directly on this machine, or under
+/// qemu's emulator for it.
+pub struct Runner {
+    pub emulator: Option<PathBuf>,
+}
+
+impl Runner {
+    /// The command that runs `exe`.
+    pub fn command(&self, exe: &Path) -> std::process::Command {
+        match &self.emulator {
+            Some(emulator) => {
+                let mut command = std::process::Command::new(emulator);
+                command.arg(exe);
+                command
+            }
+            None => std::process::Command::new(exe),
+        }
+    }
+}
+
+pub fn runner(triple: &Triple) -> Result<Runner, String> {
     if is_host(triple) {
-        return Ok(None);
+        return Ok(Runner { emulator: None });
     }
     let s = supported(triple).ok_or_else(|| format!("cannot run {triple} executables here"))?;
     match find_program(Path::new(s.qemu)) {
-        Some(qemu) => Ok(Some(qemu)),
+        Some(qemu) => Ok(Runner { emulator: Some(qemu) }),
         None => Err(format!(
             "cannot run a {triple} executable on this machine: `{}` is not on the PATH (Debian: `apt-get install qemu-user`); `nyashc build --target {triple}` makes one to copy there",
             s.qemu
@@ -192,7 +210,7 @@ pub fn report() -> String {
         let executables = match (runtime(&triple), linker(&triple, None)) {
             (Ok(rt), Ok(cc)) => {
                 let origin = if rt.built_in { "built in".to_string() } else { rt.archive.display().to_string() };
-                let runs = match runner(&triple) {
+                let runs = match runner(&triple).map(|r| r.emulator) {
                     Ok(None) => "this machine".to_string(),
                     Ok(Some(qemu)) => format!("runs here under {}", qemu.display()),
                     Err(_) => format!("{} not installed to run them here", s.qemu),
