@@ -71,18 +71,8 @@ const TIERS: [&str; 3] = ["vm", "jit", "exe"];
 pub const EXIT_DISAGREE: i32 = 1;
 
 /// Run `compare` on `file`; the result is the exit status (1 when the tiers disagree or
-/// the program does not compile).
-pub fn compare(file: &Path, target: &Target, options: &Options) -> i32 {
-    match try_compare(file, target, options) {
-        Ok(status) => status,
-        Err(e) => {
-            eprintln!("error: {e}");
-            driver::EXIT_COMPILE_ERROR
-        }
-    }
-}
-
-fn try_compare(file: &Path, target: &Target, options: &Options) -> Result<i32, String> {
+/// the program does not compile), or why it could not run.
+pub fn compare(file: &Path, target: &Target, options: &Options) -> Result<i32, String> {
     let Ok((module, front)) = driver::compile_timed(file) else { return Ok(driver::EXIT_COMPILE_ERROR) };
     let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     let exe = dir.path().join("program");

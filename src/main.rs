@@ -162,7 +162,7 @@ fn execute(cli: Cli) -> i32 {
         Some(Command::Compare { runs, json, chart, stdin, build, file }) => match target(&build) {
             Ok(target) => {
                 let options = nyashc::compare::Options { runs: runs as usize, json, chart, stdin };
-                nyashc::compare::compare(&file, &target, &options)
+                nyashc::compare::compare(&file, &target, &options).unwrap_or_else(|e| report(&e))
             }
             Err(e) => report(&e),
         },
