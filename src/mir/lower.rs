@@ -317,9 +317,8 @@ impl<'a> FnLower<'a> {
             }
             StmtKind::Assign(target, value) => self.assign(target, value),
             StmtKind::If(cond, then, otherwise) => {
-                let c = self.expr(cond);
                 let (then_bb, else_bb, join) = (self.new_block(), self.new_block(), self.new_block());
-                self.terminate(Terminator::Branch { cond: c, then_to: then_bb, else_to: else_bb });
+                self.branch_on(cond, then_bb, else_bb);
                 self.switch_to(then_bb);
                 self.block(then);
                 self.terminate(Terminator::Jump(join));
@@ -334,8 +333,7 @@ impl<'a> FnLower<'a> {
                 let (head, body_bb, exit) = (self.new_block(), self.new_block(), self.new_block());
                 self.terminate(Terminator::Jump(head));
                 self.switch_to(head);
-                let c = self.expr(cond);
-                self.terminate(Terminator::Branch { cond: c, then_to: body_bb, else_to: exit });
+                self.branch_on(cond, body_bb, exit);
                 self.switch_to(body_bb);
                 self.loops.push(LoopCtx { continue_to: head, break_to: exit, finally_depth: self.finallies.len() });
                 self.block(body);
@@ -697,6 +695,27 @@ impl<'a> FnLower<'a> {
                     self.constant(Const::Void)
                 }
             },
+        }
+    }
+
+    /// Branch on the truth of `cond`. An `and` or `or` there becomes branches of its own,
+    /// so no Bool is made and each compare stays next to the branch it feeds.
+    fn branch_on(&mut self, cond: &Expr, then_to: BlockId, else_to: BlockId) {
+        match &cond.kind {
+            ExprKind::Binary(op @ (BinOp::And | BinOp::Or), l, r) => {
+                let rhs_bb = self.new_block();
+                if *op == BinOp::And {
+                    self.branch_on(l, rhs_bb, else_to);
+                } else {
+                    self.branch_on(l, then_to, rhs_bb);
+                }
+                self.switch_to(rhs_bb);
+                self.branch_on(r, then_to, else_to);
+            }
+            _ => {
+                let c = self.expr(cond);
+                self.terminate(Terminator::Branch { cond: c, then_to, else_to });
+            }
         }
     }
 
