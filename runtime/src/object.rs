@@ -525,19 +525,29 @@ mod tests {
         inst.finalized.set(true);
     }
 
-    /// Compiled code reads an array's element pointer and length at fixed offsets.
+    /// Compiled code reads an array's element pointer, length, capacity and packing at
+    /// fixed offsets; an array of Integers holds bare `i64`s until another kind goes in.
     #[test]
     fn array_parts_are_where_compiled_code_reads_them() {
-        use crate::array::{ITEMS_CAP_OFFSET, ITEMS_LEN_OFFSET, ITEMS_PTR_OFFSET};
+        use crate::array::{ITEMS_CAP_OFFSET, ITEMS_LEN_OFFSET, ITEMS_PACKED_OFFSET, ITEMS_PTR_OFFSET};
+        let word = |v: &Value, offset: i32| {
+            let words: [usize; 2] = unsafe { std::mem::transmute_copy(v) };
+            unsafe { *((words[1] + offset as usize) as *const usize) }
+        };
         let mut elements = Vec::with_capacity(9);
         elements.extend([Value::Int(5), Value::Int(6), Value::Int(7)]);
         let v = new_obj(Obj::Array(Items::new(elements)));
         assert_eq!(class_of(&v), ARRAY_CLASS);
-        let words: [usize; 2] = unsafe { std::mem::transmute_copy(&v) };
-        let ptr = unsafe { *((words[1] + ITEMS_PTR_OFFSET as usize) as *const *const Value) };
-        let len = unsafe { *((words[1] + ITEMS_LEN_OFFSET as usize) as *const usize) };
-        let cap = unsafe { *((words[1] + ITEMS_CAP_OFFSET as usize) as *const usize) };
-        assert_eq!((len, cap), (3, 9));
-        assert!(matches!(unsafe { &*ptr.add(1) }, Value::Int(6)));
+        assert_eq!((word(&v, ITEMS_LEN_OFFSET), word(&v, ITEMS_PACKED_OFFSET)), (3, 1));
+        assert_eq!(unsafe { *(word(&v, ITEMS_PTR_OFFSET) as *const i64).add(1) }, 6);
+        let Value::Obj(o) = &v else { unreachable!() };
+        let Obj::Array(items) = &**o else { unreachable!() };
+        items.push(Value::str("seven"));
+        assert_eq!((word(&v, ITEMS_LEN_OFFSET), word(&v, ITEMS_PACKED_OFFSET)), (4, 0));
+        assert!(word(&v, ITEMS_CAP_OFFSET) >= 4);
+        assert!(matches!(unsafe { &*(word(&v, ITEMS_PTR_OFFSET) as *const Value).add(1) }, Value::Int(6)));
+        // Compiled code reads the packed word of any box before it knows its class.
+        let box_size = std::mem::size_of::<crate::rc::Header>() + std::mem::size_of::<Obj>();
+        assert!(box_size >= ITEMS_PACKED_OFFSET as usize + 8);
     }
 }

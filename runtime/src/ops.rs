@@ -140,7 +140,7 @@ fn write_display(v: &Value, out: &mut String) -> RtResult<()> {
                 // A snapshot taken in a statement of its own: a borrow in the loop's head
                 // would last through the loop, and an element's `toString` may change the
                 // array.
-                let snapshot = items.borrow().clone();
+                let snapshot = items.snapshot();
                 for (i, item) in snapshot.iter().enumerate() {
                     if i > 0 {
                         out.push_str(", ");

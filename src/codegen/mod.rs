@@ -32,7 +32,7 @@ use cranelift_codegen::ir::{
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataDescription, DataId, FuncId, Module};
 use nyash_runtime::abi::{pack_loc, CallCache, NOT_HOT, NO_CLASS};
-use nyash_runtime::array::{ITEMS_CAP_OFFSET, ITEMS_LEN_OFFSET, ITEMS_PTR_OFFSET};
+use nyash_runtime::array::{ITEMS_CAP_OFFSET, ITEMS_LEN_OFFSET, ITEMS_PACKED_OFFSET, ITEMS_PTR_OFFSET};
 use nyash_runtime::boxes::hot::Hot;
 use nyash_runtime::class::intern;
 use nyash_runtime::object::{FieldCache, ARRAY_CLASS, FIELDS_OFFSET, NOT_A_BOX};
@@ -745,10 +745,10 @@ impl<'a, M: Module> FnLower<'a, M> {
     }
 
     /// ArrayBox `get(i)`, `set(i, v)`, `length()` and `push(v)` inline, on an array and an
-    /// Integer index in range (a push: with room below the capacity): the element read or
-    /// written in place, then the operands released as the VM's hot path does; the result
-    /// goes to `finish`. Returns the block where
-    /// every other case goes (`None` when none can be inline).
+    /// Integer index in range (a push: with room below the capacity; a packed array's
+    /// `set` and `push`: of an Integer): the element read or written in place, then the
+    /// operands released as the VM's hot path does; the result goes to `finish`. Returns
+    /// the block where every other case goes (`None` when none can be inline).
     fn array_inline(&mut self, hot: Hot, recv: Reg, args: &[Reg], finish: Block) -> Option<Block> {
         let w = self.words(recv);
         let index = match hot {
@@ -775,10 +775,11 @@ impl<'a, M: Module> FnLower<'a, M> {
         };
         self.builder.ins().brif(kinds_ok, check, &[], miss, &[]);
         self.builder.switch_to_block(check);
-        // Every box's allocation reaches past the length word, so it is read before the
-        // class is known to be an array's, and both tests take one branch.
+        // Every box's allocation reaches past the packed word, so the array's words are
+        // read before the class is known to be an array's, and all the tests take one
+        // branch.
         let class = self.builder.ins().load(types::I32, flags, w.hi, CLASS_OFFSET);
-        let is_array = self.builder.ins().icmp_imm_u(IntCC::Equal, class, ARRAY_CLASS as i64);
+        let mut applies = self.builder.ins().icmp_imm_u(IntCC::Equal, class, ARRAY_CLASS as i64);
         let len = self.builder.ins().load(types::I64, flags, w.hi, ITEMS_LEN_OFFSET);
         // The index is in range; a push needs room below the capacity.
         let bound = match (hot, index) {
@@ -786,23 +787,90 @@ impl<'a, M: Module> FnLower<'a, M> {
             (Hot::Push, None) => Some((len, self.builder.ins().load(types::I64, flags, w.hi, ITEMS_CAP_OFFSET))),
             _ => None,
         };
-        let applies = match bound {
-            Some((below, limit)) => {
-                let fits = self.builder.ins().icmp(IntCC::UnsignedLessThan, below, limit);
-                self.builder.ins().band(is_array, fits)
-            }
-            None => is_array,
+        if let Some((below, limit)) = bound {
+            let fits = self.builder.ins().icmp(IntCC::UnsignedLessThan, below, limit);
+            applies = self.builder.ins().band(applies, fits);
+        }
+        let packed = match hot {
+            Hot::Length => None,
+            _ => Some(self.builder.ins().load(types::I64, flags, w.hi, ITEMS_PACKED_OFFSET)),
         };
+        // Only an Integer goes into a packed array in place.
+        let stored = match hot {
+            Hot::Set => Some(args[1]),
+            Hot::Push => Some(args[0]),
+            _ => None,
+        };
+        if let (Some(packed), Some(stored)) = (packed, stored) {
+            let unpacked = self.builder.ins().icmp_imm_u(IntCC::Equal, packed, 0);
+            let stored = self.words(stored);
+            let allowed = match self.all_tagged(&[stored], TAG_INT) {
+                TagTest::Always => None,
+                TagTest::Never => Some(unpacked),
+                TagTest::Dynamic(is_int) => Some(self.builder.ins().bor(unpacked, is_int)),
+            };
+            if let Some(allowed) = allowed {
+                applies = self.builder.ins().band(applies, allowed);
+            }
+        }
         self.builder.ins().brif(applies, hit, &[], miss, &[]);
         self.builder.switch_to_block(hit);
-        let element = |this: &mut Self, i: ClValue| {
-            let items = this.builder.ins().load(this.ptr, flags, w.hi, ITEMS_PTR_OFFSET);
-            let offset = this.builder.ins().imul_imm_s(i, SLOT as i64);
-            this.builder.ins().iadd(items, offset)
+        let new = stored.map(|r| if self.is_temp(r) { self.move_out(r) } else { self.clone_words(r) });
+        let result = match packed {
+            Some(packed) => {
+                let (packed_bb, boxed_bb, merged) =
+                    (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
+                self.builder.append_block_param(merged, types::I64);
+                self.builder.append_block_param(merged, types::I64);
+                self.builder.ins().brif(packed, packed_bb, &[], boxed_bb, &[]);
+                for (block, is_packed) in [(packed_bb, true), (boxed_bb, false)] {
+                    self.builder.switch_to_block(block);
+                    let at = match index {
+                        Some(i) => i.hi,
+                        None => len,
+                    };
+                    let r = self.array_element(hot, w, at, len, new, is_packed);
+                    self.builder.ins().jump(merged, &[r.lo.into(), r.hi.into()]);
+                }
+                self.builder.switch_to_block(merged);
+                let params = self.builder.block_params(merged);
+                match hot {
+                    Hot::Get => Words { lo: params[0], hi: params[1], tag: None },
+                    // Known void at compile time, so that releasing it costs nothing.
+                    _ => self.unboxed(TAG_VOID, 0),
+                }
+            }
+            None => Words { lo: self.builder.ins().iconst(types::I64, TAG_INT), hi: len, tag: Some(TAG_INT) },
         };
-        let result = match (hot, index) {
-            (Hot::Get, Some(i)) => {
-                let addr = element(self, i.hi);
+        self.release_temp(recv);
+        self.release_temps(args);
+        self.builder.ins().jump(finish, &[result.lo.into(), result.hi.into()]);
+        Some(miss)
+    }
+
+    /// The element access of `array_inline` at index `at` (a push's: the length `len`),
+    /// in a packed array (bare Integers) or one of value words; `new` is the value that
+    /// `set` or `push` stores. Returns the result.
+    fn array_element(
+        &mut self,
+        hot: Hot,
+        array: Words,
+        at: ClValue,
+        len: ClValue,
+        new: Option<Words>,
+        packed: bool,
+    ) -> Words {
+        let flags = MemFlagsData::trusted();
+        let items = self.builder.ins().load(self.ptr, flags, array.hi, ITEMS_PTR_OFFSET);
+        let size = if packed { 8 } else { SLOT as i64 };
+        let offset = self.builder.ins().imul_imm_s(at, size);
+        let addr = self.builder.ins().iadd(items, offset);
+        match (hot, new) {
+            (Hot::Get, _) if packed => {
+                let n = self.builder.ins().load(types::I64, flags, addr, 0);
+                Words { lo: self.builder.ins().iconst(types::I64, TAG_INT), hi: n, tag: Some(TAG_INT) }
+            }
+            (Hot::Get, _) => {
                 let lo = self.builder.ins().load(types::I64, flags, addr, 0);
                 let hi = self.builder.ins().load(types::I64, flags, addr, PAYLOAD_OFFSET);
                 let value = Words { lo, hi, tag: None };
@@ -810,18 +878,22 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.when(is_heap, |this| this.count_reference(value));
                 value
             }
-            (Hot::Push, _) => {
-                let addr = element(self, len);
-                let new = if self.is_temp(args[0]) { self.move_out(args[0]) } else { self.clone_words(args[0]) };
+            (_, Some(new)) if packed => {
+                self.builder.ins().store(flags, new.hi, addr, 0);
+                if hot == Hot::Push {
+                    let longer = self.builder.ins().iadd_imm_s(len, 1);
+                    self.builder.ins().store(flags, longer, array.hi, ITEMS_LEN_OFFSET);
+                }
+                self.unboxed(TAG_VOID, 0)
+            }
+            (Hot::Push, Some(new)) => {
                 self.builder.ins().store(flags, new.lo, addr, 0);
                 self.builder.ins().store(flags, new.hi, addr, PAYLOAD_OFFSET);
                 let longer = self.builder.ins().iadd_imm_s(len, 1);
-                self.builder.ins().store(flags, longer, w.hi, ITEMS_LEN_OFFSET);
+                self.builder.ins().store(flags, longer, array.hi, ITEMS_LEN_OFFSET);
                 self.unboxed(TAG_VOID, 0)
             }
-            (Hot::Set, Some(i)) => {
-                let addr = element(self, i.hi);
-                let new = if self.is_temp(args[1]) { self.move_out(args[1]) } else { self.clone_words(args[1]) };
+            (_, Some(new)) => {
                 let old_lo = self.builder.ins().load(types::I64, flags, addr, 0);
                 let old_hi = self.builder.ins().load(types::I64, flags, addr, PAYLOAD_OFFSET);
                 self.builder.ins().store(flags, new.lo, addr, 0);
@@ -829,12 +901,8 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.release_scratch(Words { lo: old_lo, hi: old_hi, tag: None });
                 self.unboxed(TAG_VOID, 0)
             }
-            _ => Words { lo: self.builder.ins().iconst(types::I64, TAG_INT), hi: len, tag: Some(TAG_INT) },
-        };
-        self.release_temp(recv);
-        self.release_temps(args);
-        self.builder.ins().jump(finish, &[result.lo.into(), result.hi.into()]);
-        Some(miss)
+            (_, None) => unreachable!("set and push store a value"),
+        }
     }
 
     /// A method call through the runtime, leaving its result in the result slot: a hot

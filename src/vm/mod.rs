@@ -16,7 +16,7 @@ pub mod profile;
 use crate::mir::Module;
 use code::{Code, Op, CONST, MOVE};
 use nyash_runtime::abi;
-use nyash_runtime::array::Items;
+use nyash_runtime::array::{Element, Items};
 use nyash_runtime::boxes::construct;
 use nyash_runtime::boxes::hot::{try_call, Hot};
 use nyash_runtime::dispatch::{dispatch, Dispatch};
@@ -540,20 +540,31 @@ impl Frame<'_> {
                 self.release(&[recv]);
                 self.set_number(dst, tag::INT, n as u64);
             }
-            (Hot::Get, [i]) => {
-                let Some(element) = index(self, *i) else { return false };
-                // SAFETY: a live element; the copy counts its reference before the array
-                // can go.
-                let copy = unsafe { (*element).clone() };
-                self.release(&[recv, *i]);
-                self.set(dst, copy);
-            }
+            (Hot::Get, [i]) => match index(self, *i) {
+                // SAFETY (both): a live element; a copy counts its reference before the
+                // array can go.
+                Some(Element::Packed(n)) => {
+                    let n = unsafe { *n };
+                    self.release(&[recv, *i]);
+                    self.set_number(dst, tag::INT, n as u64);
+                }
+                Some(Element::Boxed(element)) => {
+                    let copy = unsafe { (*element).clone() };
+                    self.release(&[recv, *i]);
+                    self.set(dst, copy);
+                }
+                None => return false,
+            },
             (Hot::Set, [i, v]) => {
-                let Some(element) = index(self, *i) else { return false };
-                let new = self.take(*v);
-                // SAFETY: a live element, replaced before anything else runs.
-                let old = unsafe { std::ptr::replace(element, new) };
-                drop(old);
+                match (index(self, *i), self.get(*v)) {
+                    // SAFETY (both): a live element, replaced before anything else runs.
+                    (Some(Element::Packed(n)), Value::Int(new)) => unsafe { *n = *new },
+                    (Some(Element::Boxed(element)), _) => {
+                        let new = self.take(*v);
+                        drop(unsafe { std::ptr::replace(element, new) });
+                    }
+                    _ => return false,
+                }
                 self.release(&[recv, *i]);
                 self.set_number(dst, tag::VOID, 0);
             }

@@ -7,7 +7,7 @@ use crate::object::{new_obj, Obj};
 use crate::ops::{display, equals, sort_order};
 use crate::value::Value;
 
-pub use crate::array::Items;
+pub use crate::array::{Element, Items};
 type C<'a> = Call<'a, Items>;
 
 pub fn new_array(items: Vec<Value>) -> Value {
@@ -20,31 +20,37 @@ fn index_error<T>(i: i64, len: usize) -> RtResult<T> {
 
 /// Element `i`, or null out of range (`get`).
 pub fn get(items: &Items, i: i64) -> Value {
-    if i < 0 { None } else { items.borrow().get(i as usize).cloned() }.unwrap_or(Value::Null)
+    match items.element(i) {
+        // SAFETY: a live element, copied before anything else runs.
+        Some(Element::Packed(n)) => Value::Int(unsafe { *n }),
+        Some(Element::Boxed(v)) => unsafe { (*v).clone() },
+        None => Value::Null,
+    }
 }
 
 /// Replace element `i` (`set`); the old element is released after the borrow ends.
 pub fn set(items: &Items, i: i64, value: Value) -> RtResult {
-    let len = items.borrow().len();
-    if i < 0 || i as usize >= len {
-        return index_error(i, len);
-    }
-    let old = std::mem::replace(&mut items.borrow_mut()[i as usize], value);
+    let old = match (items.element(i), value) {
+        (None, _) => return index_error(i, items.len()),
+        // SAFETY: a live element, written before anything else runs.
+        (Some(Element::Packed(n)), Value::Int(new)) => unsafe { Value::Int(std::mem::replace(&mut *n, new)) },
+        (Some(_), value) => std::mem::replace(&mut items.borrow_mut()[i as usize], value),
+    };
     drop(old);
     Ok(Value::Void)
 }
 
 pub fn push(items: &Items, value: Value) -> Value {
-    items.borrow_mut().push(value);
+    items.push(value);
     Value::Void
 }
 
 pub fn length(items: &Items) -> Value {
-    Value::Int(items.borrow().len() as i64)
+    Value::Int(items.len() as i64)
 }
 
 fn insert(c: &C) -> RtResult {
-    let (i, len) = (c.args.int(0)?, c.this.borrow().len());
+    let (i, len) = (c.args.int(0)?, c.this.len());
     if i < 0 || i as usize > len {
         return index_error(i, len);
     }
@@ -53,7 +59,7 @@ fn insert(c: &C) -> RtResult {
 }
 
 fn remove(c: &C) -> RtResult {
-    let (i, len) = (c.args.int(0)?, c.this.borrow().len());
+    let (i, len) = (c.args.int(0)?, c.this.len());
     if i < 0 || i as usize >= len {
         return index_error(i, len);
     }
@@ -75,13 +81,13 @@ fn clear(c: &C) -> RtResult {
 fn join(c: &C) -> RtResult {
     let sep = c.args.text(0)?;
     // A snapshot: an element's `toString` may change the array.
-    let snapshot = c.this.borrow().clone();
+    let snapshot = c.this.snapshot();
     let parts = snapshot.iter().map(display).collect::<RtResult<Vec<_>>>()?;
     Ok(Value::str(parts.join(&sep)))
 }
 
 fn slice(c: &C) -> RtResult {
-    let len = c.this.borrow().len();
+    let len = c.this.len();
     let (start, end) = (clamp_index(c.args.int(0)?, len), clamp_index(c.args.int(1)?, len));
     let part = if start < end { c.this.borrow()[start..end].to_vec() } else { Vec::new() };
     Ok(new_array(part))
@@ -113,6 +119,6 @@ pub static METHODS: &[Method<Items>] = &[
     Method { name: "sort", aliases: &[], arity: 0, run: |c| reorder(c, |v| v.sort_by(sort_order)) },
     Method { name: "reverse", aliases: &[], arity: 0, run: |c| reorder(c, |v| v.reverse()) },
     Method { name: "slice", aliases: &[], arity: 2, run: slice },
-    Method { name: "isEmpty", aliases: &[], arity: 0, run: |c| Ok(Value::Bool(c.this.borrow().is_empty())) },
+    Method { name: "isEmpty", aliases: &[], arity: 0, run: |c| Ok(Value::Bool(c.this.is_empty())) },
     Method { name: "toString", aliases: &[], arity: 0, run: |c| Ok(Value::str(display(c.recv)?)) },
 ];
