@@ -16,7 +16,7 @@
 use crate::class::{FuncId, Sym};
 use crate::dispatch::{dispatch, Dispatch};
 use crate::error::{catch_value, caught_exception, caught_is_a, with_caught, Exception, Loc, RtResult};
-use crate::object::{new_obj, FieldCache, Instance, Obj};
+use crate::object::{new_instance, new_obj, FieldCache, Obj};
 use crate::ops::{self, Arith, Cmp};
 pub use crate::pending::{keeping_pending, raise, take_pending, OK, RAISED};
 use crate::value::Value;
@@ -209,7 +209,7 @@ pub unsafe extern "C" fn nyrt_new_builtin(
 
 #[no_mangle]
 pub unsafe extern "C" fn nyrt_alloc(class: u32, fields: u32, dst: *mut Value) {
-    *dst = new_obj(Obj::Instance(Instance::new(class, fields as usize)));
+    *dst = new_instance(class, fields);
 }
 
 #[no_mangle]

@@ -30,32 +30,111 @@ pub use error::{Exception, Loc, RtResult};
 #[global_allocator]
 static ALLOCATOR: Allocator = Allocator;
 
-/// mimalloc, and one clear end where it has no memory to give: Rust's own reaction is a
-/// message with a backtrace, then an abort, different for each backend.
+/// mimalloc (the system's `malloc` with the `system-alloc` feature, for memory checkers
+/// that watch it: `make memcheck`), and one clear end where it has no memory to give:
+/// Rust's own reaction is a message with a backtrace, then an abort, different for each
+/// backend.
 struct Allocator;
 
-/// The allocator underneath: the system's with the `system-alloc` feature, for memory
-/// checkers that watch `malloc` (`make memcheck`).
-#[cfg(not(feature = "system-alloc"))]
-const UNDERNEATH: mimalloc::MiMalloc = mimalloc::MiMalloc;
-#[cfg(feature = "system-alloc")]
-const UNDERNEATH: std::alloc::System = std::alloc::System;
+/// Can the plain entry points serve `layout`? They align every block for any type of its
+/// size (16 bytes from 16 bytes on), as C's `malloc` does.
+fn plain(layout: std::alloc::Layout) -> bool {
+    layout.align() <= 16 && layout.align() <= layout.size()
+}
 
-// SAFETY: every call goes to the allocator underneath unchanged; only a failure is
-// intercepted.
+#[cfg(not(feature = "system-alloc"))]
+mod underneath {
+    use libmimalloc_sys as mi;
+    use std::ffi::c_void;
+    pub unsafe fn malloc(size: usize) -> *mut u8 {
+        mi::mi_malloc(size) as *mut u8
+    }
+    pub unsafe fn free(ptr: *mut u8) {
+        mi::mi_free(ptr as *mut c_void)
+    }
+    pub unsafe fn realloc(ptr: *mut u8, size: usize) -> *mut u8 {
+        mi::mi_realloc(ptr as *mut c_void, size) as *mut u8
+    }
+    pub unsafe fn aligned(size: usize, align: usize) -> *mut u8 {
+        mi::mi_malloc_aligned(size, align) as *mut u8
+    }
+    pub unsafe fn realloc_aligned(ptr: *mut u8, _old: usize, size: usize, align: usize) -> *mut u8 {
+        mi::mi_realloc_aligned(ptr as *mut c_void, size, align) as *mut u8
+    }
+    pub unsafe fn free_aligned(ptr: *mut u8, _align: usize) {
+        mi::mi_free(ptr as *mut c_void)
+    }
+}
+
+#[cfg(feature = "system-alloc")]
+mod underneath {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    pub unsafe fn malloc(size: usize) -> *mut u8 {
+        libc::malloc(size) as *mut u8
+    }
+    pub unsafe fn free(ptr: *mut u8) {
+        libc::free(ptr as *mut libc::c_void)
+    }
+    pub unsafe fn realloc(ptr: *mut u8, size: usize) -> *mut u8 {
+        libc::realloc(ptr as *mut libc::c_void, size) as *mut u8
+    }
+    pub unsafe fn aligned(size: usize, align: usize) -> *mut u8 {
+        System.alloc(Layout::from_size_align_unchecked(size, align))
+    }
+    pub unsafe fn realloc_aligned(ptr: *mut u8, old: usize, size: usize, align: usize) -> *mut u8 {
+        let new = aligned(size, align);
+        if !new.is_null() {
+            std::ptr::copy_nonoverlapping(ptr, new, old.min(size));
+            free_aligned(ptr, align);
+        }
+        new
+    }
+    pub unsafe fn free_aligned(ptr: *mut u8, align: usize) {
+        System.dealloc(ptr, Layout::from_size_align_unchecked(1, align))
+    }
+}
+
+// SAFETY: every call goes to the allocator underneath, by the plain entry points where
+// they align enough; only a failure is intercepted.
 unsafe impl std::alloc::GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        or_out_of_memory(UNDERNEATH.alloc(layout))
-    }
-    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        or_out_of_memory(UNDERNEATH.alloc_zeroed(layout))
+        or_out_of_memory(if plain(layout) {
+            underneath::malloc(layout.size())
+        } else {
+            underneath::aligned(layout.size(), layout.align())
+        })
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        or_out_of_memory(UNDERNEATH.realloc(ptr, layout, new_size))
+        let new = std::alloc::Layout::from_size_align_unchecked(new_size, layout.align());
+        or_out_of_memory(if plain(layout) && plain(new) {
+            underneath::realloc(ptr, new_size)
+        } else {
+            underneath::realloc_aligned(ptr, layout.size(), new_size, layout.align())
+        })
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        UNDERNEATH.dealloc(ptr, layout)
+        if plain(layout) {
+            underneath::free(ptr)
+        } else {
+            underneath::free_aligned(ptr, layout.align())
+        }
     }
+}
+
+/// A block of `size` bytes for a heap value (`rc.rs`), aligned as the allocator aligns
+/// every block; `free_block` gives it back without being told its size, so that a box
+/// and the fields it holds can share one block whose size only its maker knows.
+///
+/// # Safety
+/// The block is uninitialised; `size` is at least 16.
+pub(crate) unsafe fn block(size: usize) -> *mut u8 {
+    or_out_of_memory(underneath::malloc(size))
+}
+
+/// # Safety
+/// `ptr` came from `block` and is not used again.
+pub(crate) unsafe fn free_block(ptr: *mut u8) {
+    underneath::free(ptr)
 }
 
 /// `ptr`, unless the allocation failed: then the program ends with its output so far, one

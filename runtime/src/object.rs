@@ -14,7 +14,9 @@ use std::cell::{Cell, RefCell};
 #[repr(C, u8)]
 pub enum Obj {
     Array(Items),
-    Map(RefCell<NyMap>),
+    /// Boxed, as `Json`: every box's block is as large as the largest kind, and both
+    /// would double it.
+    Map(Box<RefCell<NyMap>>),
     Instance(Instance),
     Error(ErrorBox),
     /// The outcome of a `nowait` call. Calls run to completion when started, so a future
@@ -29,7 +31,7 @@ pub enum Obj {
     Time(std::time::Instant),
     Random(Cell<u64>),
     File(String),
-    Json(RefCell<serde_json::Value>),
+    Json(Box<RefCell<serde_json::Value>>),
     Regex(regex::Regex),
     Buffer(RefCell<Vec<u8>>),
     Stream(RefCell<crate::boxes::Stream>),
@@ -106,6 +108,19 @@ impl Obj {
 /// What every box accounts for before its fields (see `Obj::accounted_size`).
 pub const ACCOUNTED_HEADER_BYTES: usize = 32;
 
+/// A new instance of `class` with `fields` void fields, kept in the box's own block.
+#[inline]
+pub fn new_instance(class: ClassId, fields: u32) -> Value {
+    let slots = fields as usize * crate::value::SLOT_BYTES as usize;
+    let o = Ref::with_tail(class, slots, |tail| {
+        // SAFETY: the tail is 8-aligned, `slots` bytes long, and part of the box's block.
+        let fields = unsafe { Fields::voids_at(tail, fields) };
+        Obj::Instance(Instance { fields, class, finalized: Cell::new(false), rare: RefCell::new(None) })
+    });
+    heap::on_alloc(o.accounted_size());
+    Value::Obj(o)
+}
+
 #[inline]
 pub fn new_obj(o: Obj) -> Value {
     heap::on_alloc(o.accounted_size());
@@ -132,33 +147,40 @@ pub struct ErrorBox {
 /// The runtime never keeps a reference into the array: it copies a value out, or swaps
 /// one in and releases the old one afterwards, so user code run by that release (a
 /// `fini`) may touch the instance freely.
+///
+/// An instance made by [`new_instance`] keeps the array in its own block, after the box
+/// (one allocation per `new`); the fields moved out of it for `fini` get an array of
+/// their own.
 #[repr(C)]
 pub struct Fields {
     ptr: std::ptr::NonNull<Value>,
-    len: usize,
+    /// Beside `in_block` in one word, which keeps every box within its size.
+    len: u32,
+    /// In the instance's block (freed with it), not a boxed slice of its own.
+    in_block: bool,
 }
 
 impl Fields {
-    fn new(len: usize) -> Fields {
-        let mut voids = Vec::with_capacity(len);
-        // SAFETY: an all-zero value word is void (`value.rs` tests it); the capacity is
-        // `len`.
-        unsafe {
-            std::ptr::write_bytes(voids.as_mut_ptr(), 0, len);
-            voids.set_len(len);
-        }
-        Fields::from_vec(voids)
-    }
-
     fn from_vec(values: Vec<Value>) -> Fields {
-        let len = values.len();
+        let len = u32::try_from(values.len()).expect("more fields than a box can declare");
         let ptr = Box::into_raw(values.into_boxed_slice()) as *mut Value;
         // SAFETY: a boxed slice's pointer is never null (dangling when empty).
-        Fields { ptr: unsafe { std::ptr::NonNull::new_unchecked(ptr) }, len }
+        Fields { ptr: unsafe { std::ptr::NonNull::new_unchecked(ptr) }, len, in_block: false }
+    }
+
+    /// `len` void fields at `at`, in the instance's block.
+    ///
+    /// # Safety
+    /// `at` is 8-aligned, has room for `len` values, and lives as long as the instance.
+    unsafe fn voids_at(at: *mut u8, len: u32) -> Fields {
+        let ptr = at as *mut Value;
+        // An all-zero value word is void (`value.rs` tests it).
+        std::ptr::write_bytes(ptr, 0, len as usize);
+        Fields { ptr: std::ptr::NonNull::new_unchecked(ptr), len, in_block: true }
     }
 
     pub fn len(&self) -> usize {
-        self.len
+        self.len as usize
     }
 
     pub fn is_empty(&self) -> bool {
@@ -166,7 +188,7 @@ impl Fields {
     }
 
     fn slot(&self, i: u32) -> *mut Value {
-        assert!((i as usize) < self.len, "field slot {i} of {}", self.len);
+        assert!(i < self.len, "field slot {i} of {}", self.len);
         // SAFETY: in bounds, checked above.
         unsafe { self.ptr.as_ptr().add(i as usize) }
     }
@@ -182,17 +204,30 @@ impl Fields {
         unsafe { std::ptr::replace(self.slot(i), value) }
     }
 
-    /// Move the values out, leaving no fields.
+    /// Move the values out into an array of their own, leaving no fields.
     fn take(&mut self) -> Fields {
-        std::mem::replace(self, Fields::from_vec(Vec::new()))
+        // SAFETY: the values are read out once; the length then says there are none.
+        let values = unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len()) }
+            .iter()
+            .map(|v| unsafe { std::ptr::read(v) })
+            .collect();
+        self.len = 0;
+        Fields::from_vec(values)
     }
 }
 
 impl Drop for Fields {
     fn drop(&mut self) {
-        // SAFETY: `ptr` and `len` came from a boxed slice that nothing else owns.
-        let values = unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len)) };
-        crate::release::release(values.into_vec());
+        // SAFETY: `ptr` and `len` are a live array that nothing else owns: a boxed slice,
+        // or the instance block's, which the block's owner frees after this.
+        unsafe {
+            if self.in_block {
+                crate::release::release_moved(self.ptr.as_ptr(), self.len());
+            } else {
+                let values = Box::from_raw(std::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len()));
+                crate::release::release(values.into_vec());
+            }
+        }
     }
 }
 
@@ -232,16 +267,6 @@ impl Drop for Rare {
 pub const FIELDS_OFFSET: i32 = 24;
 
 impl Instance {
-    /// An instance of `class`, which has `fields` declared fields, all void.
-    pub fn new(class: ClassId, fields: usize) -> Instance {
-        Instance { fields: Fields::new(fields), class, finalized: Cell::new(false), rare: RefCell::new(None) }
-    }
-
-    /// An instance of `class`, sized by its registered layout.
-    pub fn of_class(class: ClassId) -> Instance {
-        Instance::new(class, class::with(class, |c| c.fields.len()))
-    }
-
     /// Move everything out into a fresh instance (used to run `fini` on a box whose
     /// last reference just went away).
     fn take(&mut self) -> Instance {
@@ -514,7 +539,7 @@ mod tests {
     /// Compiled code reads an instance's field array at `FIELDS_OFFSET` from its address.
     #[test]
     fn fields_pointer_is_where_compiled_code_reads_it() {
-        let v = new_obj(Obj::Instance(Instance::new(0, 3)));
+        let v = new_instance(0, 3);
         let Value::Obj(o) = &v else { unreachable!() };
         let Obj::Instance(inst) = &**o else { unreachable!() };
         inst.fields.replace(2, Value::Int(42));
@@ -549,5 +574,7 @@ mod tests {
         // Compiled code reads the packed word of any box before it knows its class.
         let box_size = std::mem::size_of::<crate::rc::Header>() + std::mem::size_of::<Obj>();
         assert!(box_size >= ITEMS_PACKED_OFFSET as usize + 8);
+        // One cache line a box (an instance's fields follow in its block).
+        assert!(box_size <= 64, "a box takes {box_size} bytes");
     }
 }

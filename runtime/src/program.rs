@@ -3,7 +3,7 @@
 
 use crate::class::{ClassId, FuncId};
 use crate::error::{Exception, RtResult};
-use crate::object::{new_obj, Instance, Obj};
+use crate::object::new_instance;
 use crate::value::Value;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
@@ -144,7 +144,7 @@ pub fn singleton(class: ClassId) -> RtResult {
     if let Some(v) = STATE.with(|s| s.borrow().singletons[class as usize].clone()) {
         return Ok(v);
     }
-    let me = new_obj(Obj::Instance(Instance::of_class(class)));
+    let me = new_instance(class, crate::class::with(class, |c| c.fields.len() as u32));
     let init = STATE.with(|s| {
         let mut s = s.borrow_mut();
         s.singletons[class as usize] = Some(me.clone());

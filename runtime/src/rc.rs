@@ -10,7 +10,6 @@
 //! one weak count, so the allocation outlives the body's drop (which may release the last
 //! weak reference to itself) and is freed when the last weak count goes.
 
-use std::alloc::{dealloc, Layout};
 use std::cell::Cell;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
@@ -48,9 +47,22 @@ pub struct WeakRef<T> {
 
 impl<T> Ref<T> {
     pub fn new(class: u32, body: T) -> Ref<T> {
+        Ref::with_tail(class, 0, |_| body)
+    }
+
+    /// A box whose block has `tail` more bytes after the body, for the body to keep its
+    /// parts in (an instance's fields): `body` is made knowing their address, which is
+    /// 8-aligned. The block is freed whole, whatever its size.
+    pub fn with_tail(class: u32, tail: usize, body: impl FnOnce(*mut u8) -> T) -> Ref<T> {
+        const { assert!(std::mem::align_of::<HeapBox<T>>() <= 16 && std::mem::size_of::<HeapBox<T>>() % 8 == 0) };
         let header = Header { strong: Cell::new(1), class, weak: Cell::new(1) };
-        let ptr = NonNull::from(Box::leak(Box::new(HeapBox { header, body })));
-        Ref { ptr, owns: PhantomData }
+        // SAFETY: the block is large enough for the box and the tail, aligned for the box
+        // (the allocator aligns blocks of 16 bytes and more to 16), and written before use.
+        unsafe {
+            let block = crate::block(std::mem::size_of::<HeapBox<T>>() + tail) as *mut HeapBox<T>;
+            block.write(HeapBox { header, body: body(block.add(1) as *mut u8) });
+            Ref { ptr: NonNull::new_unchecked(block), owns: PhantomData }
+        }
     }
 
     fn header(&self) -> &Header {
@@ -123,7 +135,7 @@ unsafe fn release_weak<T>(ptr: NonNull<HeapBox<T>>) {
     let weak = &ptr.as_ref().header.weak;
     weak.set(weak.get() - 1);
     if weak.get() == 0 {
-        dealloc(ptr.as_ptr() as *mut u8, Layout::new::<HeapBox<T>>());
+        crate::free_block(ptr.as_ptr() as *mut u8);
     }
 }
 

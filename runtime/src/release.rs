@@ -24,26 +24,45 @@ thread_local! {
 }
 
 /// Release `values` in order, as a dying box's contents.
-pub fn release(values: Vec<Value>) {
+pub fn release(mut values: Vec<Value>) {
+    // SAFETY: the values move out of the vector, which then frees only its buffer.
+    unsafe {
+        release_moved(values.as_mut_ptr(), values.len());
+        values.set_len(0);
+    }
+}
+
+/// Release the `len` values at `ptr` in order, as a dying box's contents kept in its own
+/// block (an instance's fields).
+///
+/// # Safety
+/// The values are live, and the caller gives them up: it must not read or drop them
+/// again, only free their memory.
+pub unsafe fn release_moved(ptr: *mut Value, len: usize) {
+    let values = std::slice::from_raw_parts_mut(ptr, len);
     // With no last reference among them, dropping the values runs nothing: no recursion.
     // Otherwise every reference goes on the list, so that each is given up in its turn
     // (one that is not the last yet may be by then).
     if values.iter().any(Value::is_last_reference) {
         WORK.with(|work| work.release(values));
+    } else {
+        std::ptr::drop_in_place(values);
     }
 }
 
 impl Work {
-    fn release(&self, values: Vec<Value>) {
+    /// # Safety
+    /// As `release_moved`'s: the values are moved out of `values`.
+    unsafe fn release(&self, values: &mut [Value]) {
         // SAFETY (each access to `waiting`): the reference lives for one call that runs
         // no other code.
-        let base = unsafe {
+        let base = {
             let waiting = &mut *self.waiting.get();
             let base = waiting.len();
             waiting.reserve(values.len());
-            for value in values.into_iter().rev() {
+            for value in values.iter().rev() {
                 if value.is_heap() {
-                    waiting.push(value);
+                    waiting.push(std::ptr::read(value));
                 }
             }
             base
@@ -53,8 +72,8 @@ impl Work {
         }
         // The boxes released here may add their own contents above `base`; entries below
         // it belong to a release further up that runs user code (a `fini`) which got here.
-        while unsafe { (*self.waiting.get()).len() } > base {
-            let value = unsafe { (*self.waiting.get()).pop() };
+        while (*self.waiting.get()).len() > base {
+            let value = (*self.waiting.get()).pop();
             drop(value);
         }
         self.releasing.set(false);

@@ -23,8 +23,8 @@ use nyash_runtime::dispatch::{dispatch, Dispatch};
 use nyash_runtime::error::{catch_value, caught_exception, caught_is_a, with_caught, Exception, RtResult};
 use nyash_runtime::hooks::NativeCode;
 use nyash_runtime::object::{
-    await_value, class_of, get_field, inner_of, instance_class, new_obj, set_field, set_inner, FieldCache, Instance,
-    Obj,
+    await_value, class_of, get_field, inner_of, instance_class, new_instance, new_obj, set_field, set_inner,
+    FieldCache, Instance, Obj,
 };
 use nyash_runtime::ops::{self, Cmp};
 use nyash_runtime::value::tag;
@@ -244,23 +244,31 @@ impl Vm {
                     }
                     Op::Return(r) => return Ok(fr.take(*r)),
                     Op::Call { dst, func, args, loc } => {
-                        let result = self.enter(*func, |frame| {
-                            for (slot, a) in frame.iter_mut().zip(args.iter()) {
-                                *slot = fr.take(*a);
-                            }
-                        });
+                        let result = self.enter(
+                            *func,
+                            #[inline(always)]
+                            |frame| {
+                                for (slot, a) in frame.iter_mut().zip(args.iter()) {
+                                    *slot = fr.take(*a);
+                                }
+                            },
+                        );
                         fr.set(*dst, tri!(result, loc));
                     }
                     Op::BoxCall { dst, recv, args, loc, cache, discard, .. }
                         if class_of(fr.get(*recv)) == cache.get().0 =>
                     {
                         let me = fr.take(*recv);
-                        let result = self.enter(cache.get().1, |frame| {
-                            frame[0] = me;
-                            for (slot, a) in frame[1..].iter_mut().zip(args.iter()) {
-                                *slot = fr.take(*a);
-                            }
-                        });
+                        let result = self.enter(
+                            cache.get().1,
+                            #[inline(always)]
+                            |frame| {
+                                frame[0] = me;
+                                for (slot, a) in frame[1..].iter_mut().zip(args.iter()) {
+                                    *slot = fr.take(*a);
+                                }
+                            },
+                        );
                         fr.store(*dst, tri!(result, loc), *discard);
                     }
                     Op::BoxCall { dst, recv, args, loc, hot: Some(hot), discard, .. } => {
@@ -378,9 +386,7 @@ impl Vm {
                 drop(argv);
                 fr.set(*dst, made.map_err(|e| e.at(*loc))?);
             }
-            Op::Alloc { dst, class, fields } => {
-                fr.set(*dst, new_obj(Obj::Instance(Instance::new(*class, *fields as usize))))
-            }
+            Op::Alloc { dst, class, fields } => fr.set(*dst, new_instance(*class, *fields)),
             Op::SetInner { obj, src } => {
                 let value = fr.take(*src);
                 set_inner(&fr.take(*obj), value);
@@ -520,7 +526,7 @@ impl Frame<'_> {
     }
 
     /// ArrayBox `get(i)`, `set(i, v)` and `length()` on an array and an Integer index in
-    /// range, done in place with whole-word copies, as compiled code does them; `false`
+    /// range, and `push(v)`, done in place with whole-word copies, as compiled code does them; `false`
     /// (nothing done) for anything else. The operands go as in the hot path: the element
     /// is read (or the old one released), then the receiver and the arguments.
     #[inline(always)]
@@ -555,6 +561,12 @@ impl Frame<'_> {
                 }
                 None => return false,
             },
+            (Hot::Push, [v]) => {
+                let new = self.take(*v);
+                items.push(new);
+                self.release(&[recv]);
+                self.set_number(dst, tag::VOID, 0);
+            }
             (Hot::Set, [i, v]) => {
                 match (index(self, *i), self.get(*v)) {
                     // SAFETY (both): a live element, replaced before anything else runs.
@@ -632,6 +644,7 @@ impl Frame<'_> {
     }
 
     /// Release temporaries that an instruction read by reference.
+    #[inline(always)]
     fn release(&mut self, operands: &[u32]) {
         for &r in operands {
             if r & MOVE != 0 {

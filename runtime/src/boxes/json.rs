@@ -14,7 +14,7 @@ use std::cell::RefCell;
 
 pub fn parse(text: &str) -> RtResult {
     match serde_json::from_str::<Json>(text) {
-        Ok(doc) => Ok(new_obj(Obj::Json(RefCell::new(doc)))),
+        Ok(doc) => Ok(new_obj(Obj::Json(Box::new(RefCell::new(doc))))),
         Err(e) => err(format!("JSON parse error: {e}")),
     }
 }
@@ -26,7 +26,7 @@ pub fn to_nyash(j: &Json) -> Value {
         Json::Number(n) => n.as_i64().map_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN)), Value::Int),
         Json::String(s) => Value::str(s.as_str()),
         Json::Array(items) => new_array(items.iter().map(to_nyash).collect()),
-        Json::Object(_) => new_obj(Obj::Json(RefCell::new(j.clone()))),
+        Json::Object(_) => new_obj(Obj::Json(Box::new(RefCell::new(j.clone())))),
     }
 }
 

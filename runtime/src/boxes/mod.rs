@@ -319,7 +319,7 @@ fn first_or(a: &Args, default: Value) -> Value {
 
 static CONSTRUCTORS: &[Constructor] = &[
     Constructor { name: "ArrayBox", arities: &[0], make: |_| Ok(new_array(Vec::new())) },
-    Constructor { name: "MapBox", arities: &[0], make: |_| Ok(new_obj(Obj::Map(RefCell::default()))) },
+    Constructor { name: "MapBox", arities: &[0], make: |_| Ok(new_obj(Obj::Map(Box::default()))) },
     Constructor { name: "ConsoleBox", arities: &[0], make: |_| Ok(new_obj(Obj::Console)) },
     Constructor { name: "MathBox", arities: &[0], make: |_| Ok(new_obj(Obj::Math)) },
     Constructor { name: "DebugBox", arities: &[0], make: |_| Ok(new_obj(Obj::Debug)) },
