@@ -878,27 +878,26 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.when(is_heap, |this| this.count_reference(value));
                 value
             }
-            (_, Some(new)) if packed => {
-                self.builder.ins().store(flags, new.hi, addr, 0);
+            (_, Some(new)) => {
+                // A set releases what it replaces, unless that is a bare Integer.
+                let old = (hot == Hot::Set && !packed).then(|| {
+                    let lo = self.builder.ins().load(types::I64, flags, addr, 0);
+                    let hi = self.builder.ins().load(types::I64, flags, addr, PAYLOAD_OFFSET);
+                    Words { lo, hi, tag: None }
+                });
+                if packed {
+                    self.builder.ins().store(flags, new.hi, addr, 0);
+                } else {
+                    self.builder.ins().store(flags, new.lo, addr, 0);
+                    self.builder.ins().store(flags, new.hi, addr, PAYLOAD_OFFSET);
+                }
+                if let Some(old) = old {
+                    self.release_scratch(old);
+                }
                 if hot == Hot::Push {
                     let longer = self.builder.ins().iadd_imm_s(len, 1);
                     self.builder.ins().store(flags, longer, array.hi, ITEMS_LEN_OFFSET);
                 }
-                self.unboxed(TAG_VOID, 0)
-            }
-            (Hot::Push, Some(new)) => {
-                self.builder.ins().store(flags, new.lo, addr, 0);
-                self.builder.ins().store(flags, new.hi, addr, PAYLOAD_OFFSET);
-                let longer = self.builder.ins().iadd_imm_s(len, 1);
-                self.builder.ins().store(flags, longer, array.hi, ITEMS_LEN_OFFSET);
-                self.unboxed(TAG_VOID, 0)
-            }
-            (_, Some(new)) => {
-                let old_lo = self.builder.ins().load(types::I64, flags, addr, 0);
-                let old_hi = self.builder.ins().load(types::I64, flags, addr, PAYLOAD_OFFSET);
-                self.builder.ins().store(flags, new.lo, addr, 0);
-                self.builder.ins().store(flags, new.hi, addr, PAYLOAD_OFFSET);
-                self.release_scratch(Words { lo: old_lo, hi: old_hi, tag: None });
                 self.unboxed(TAG_VOID, 0)
             }
             (_, None) => unreachable!("set and push store a value"),
