@@ -53,11 +53,11 @@ impl Items {
             borrows: Cell::new(0),
             packed: Cell::new(0),
         };
-        if values.iter().all(|v| matches!(v, Value::Int(_))) {
-            let ints = values.into_iter().map(|v| if let Value::Int(n) = v { n } else { 0 }).collect();
-            items.store_ints(ints);
-        } else {
-            items.store_values(values);
+        let ints: Option<Vec<i64>> =
+            values.iter().map(|v| if let Value::Int(n) = v { Some(*n) } else { None }).collect();
+        match ints {
+            Some(ints) => items.store_ints(ints),
+            None => items.store_values(values),
         }
         items
     }

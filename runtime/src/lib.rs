@@ -61,36 +61,36 @@ mod underneath {
     pub unsafe fn realloc_aligned(ptr: *mut u8, _old: usize, size: usize, align: usize) -> *mut u8 {
         mi::mi_realloc_aligned(ptr as *mut c_void, size, align) as *mut u8
     }
-    pub unsafe fn free_aligned(ptr: *mut u8, _align: usize) {
-        mi::mi_free(ptr as *mut c_void)
-    }
 }
 
 #[cfg(feature = "system-alloc")]
 mod underneath {
-    use std::alloc::{GlobalAlloc, Layout, System};
+    use libc::c_void;
     pub unsafe fn malloc(size: usize) -> *mut u8 {
         libc::malloc(size) as *mut u8
     }
     pub unsafe fn free(ptr: *mut u8) {
-        libc::free(ptr as *mut libc::c_void)
+        libc::free(ptr as *mut c_void)
     }
     pub unsafe fn realloc(ptr: *mut u8, size: usize) -> *mut u8 {
-        libc::realloc(ptr as *mut libc::c_void, size) as *mut u8
+        libc::realloc(ptr as *mut c_void, size) as *mut u8
     }
     pub unsafe fn aligned(size: usize, align: usize) -> *mut u8 {
-        System.alloc(Layout::from_size_align_unchecked(size, align))
+        let mut ptr = std::ptr::null_mut();
+        let align = align.max(std::mem::size_of::<usize>());
+        if libc::posix_memalign(&mut ptr, align, size) == 0 {
+            ptr as *mut u8
+        } else {
+            std::ptr::null_mut()
+        }
     }
     pub unsafe fn realloc_aligned(ptr: *mut u8, old: usize, size: usize, align: usize) -> *mut u8 {
         let new = aligned(size, align);
         if !new.is_null() {
             std::ptr::copy_nonoverlapping(ptr, new, old.min(size));
-            free_aligned(ptr, align);
+            free(ptr);
         }
         new
-    }
-    pub unsafe fn free_aligned(ptr: *mut u8, align: usize) {
-        System.dealloc(ptr, Layout::from_size_align_unchecked(1, align))
     }
 }
 
@@ -112,12 +112,9 @@ unsafe impl std::alloc::GlobalAlloc for Allocator {
             underneath::realloc_aligned(ptr, layout.size(), new_size, layout.align())
         })
     }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        if plain(layout) {
-            underneath::free(ptr)
-        } else {
-            underneath::free_aligned(ptr, layout.align())
-        }
+    /// Both allocators free any of their blocks by its address alone.
+    unsafe fn dealloc(&self, ptr: *mut u8, _layout: std::alloc::Layout) {
+        underneath::free(ptr)
     }
 }
 
