@@ -16,7 +16,7 @@
 use crate::class::{FuncId, Sym};
 use crate::dispatch::{dispatch, Dispatch};
 use crate::error::{catch_value, caught_exception, caught_is_a, with_caught, Exception, Loc, RtResult};
-use crate::object::{new_instance, new_obj, FieldCache, Obj};
+use crate::object::{new_instance, new_obj, FieldCache, Obj, Shape};
 use crate::ops::{self, Arith, Cmp};
 pub use crate::pending::{keeping_pending, raise, take_pending, OK, RAISED};
 use crate::value::Value;
@@ -208,8 +208,8 @@ pub unsafe extern "C" fn nyrt_new_builtin(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn nyrt_alloc(class: u32, fields: u32, dst: *mut Value) {
-    *dst = new_instance(class, fields);
+pub unsafe extern "C" fn nyrt_alloc(class: u32, fields: u32, has_fini: u32, dst: *mut Value) {
+    *dst = new_instance(class, Shape { fields, has_fini: has_fini != 0 });
 }
 
 #[no_mangle]

@@ -4,6 +4,7 @@
 
 use crate::class::{self, FuncId};
 pub use crate::error::FrameDef;
+use crate::object::Shape;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -32,6 +33,13 @@ pub struct BoxDef {
     pub builtin_parent: Option<String>,
     pub fini: Option<FuncId>,
     pub static_init: Option<FuncId>,
+}
+
+impl BoxDef {
+    pub fn shape(&self) -> Shape {
+        let fields = u32::try_from(self.fields.len()).expect("more fields than a box can declare");
+        Shape { fields, has_fini: self.fini.is_some() }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -85,6 +93,7 @@ pub fn load(image: &ProgramImage) {
             ancestors: b.ancestors.clone(),
             builtin_parent: b.builtin_parent.clone(),
             fini: b.fini,
+            shape: b.shape(),
             ..Default::default()
         });
     }

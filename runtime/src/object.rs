@@ -5,7 +5,7 @@ use crate::class::{self, ClassId, Sym};
 use crate::error::{Exception, RtResult};
 use crate::heap;
 use crate::map::NyMap;
-use crate::rc::{Ref, WeakRef};
+use crate::rc::{Body, Ref, WeakRef};
 use crate::value::Value;
 use std::cell::{Cell, RefCell};
 
@@ -108,14 +108,25 @@ impl Obj {
 /// What every box accounts for before its fields (see `Obj::accounted_size`).
 pub const ACCOUNTED_HEADER_BYTES: usize = 32;
 
-/// A new instance of `class` with `fields` void fields, kept in the box's own block.
+/// What making an instance of a box needs to know of it. Fixed when the program is
+/// compiled, so that neither `new` nor the last release looks the class up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// Declared fields, every parent's included.
+    pub fields: u32,
+    /// The box (or a parent) defines `fini`.
+    pub has_fini: bool,
+}
+
+/// A new instance of `class`, its declared fields void, kept in the box's own block.
 #[inline]
-pub fn new_instance(class: ClassId, fields: u32) -> Value {
+pub fn new_instance(class: ClassId, shape: Shape) -> Value {
+    let Shape { fields, has_fini } = shape;
     let slots = fields as usize * crate::value::SLOT_BYTES as usize;
     let o = Ref::with_tail(class, slots, |tail| {
         // SAFETY: the tail is 8-aligned, `slots` bytes long, and part of the box's block.
         let fields = unsafe { Fields::voids_at(tail, fields) };
-        Obj::Instance(Instance { fields, class, finalized: Cell::new(false), rare: RefCell::new(None) })
+        Obj::Instance(Instance { fields, class, fini_due: Cell::new(has_fini), rare: RefCell::new(None) })
     });
     heap::on_alloc(o.accounted_size());
     Value::Obj(o)
@@ -127,10 +138,24 @@ pub fn new_obj(o: Obj) -> Value {
     Value::obj(o)
 }
 
-impl Drop for Obj {
-    fn drop(&mut self) {
-        heap::on_free(self.accounted_size());
+impl Body for Obj {
+    /// An instance, the box programs make most, is released here, in line; every other
+    /// kind out of line, so that the last release of an instance stays small.
+    #[inline(always)]
+    unsafe fn release(this: *mut Obj) {
+        heap::on_free((*this).accounted_size());
+        match &mut *this {
+            Obj::Instance(instance) => std::ptr::drop_in_place(instance),
+            _ => drop_other(this),
+        }
     }
+}
+
+/// # Safety
+/// As `Body::release`'s.
+#[inline(never)]
+unsafe fn drop_other(this: *mut Obj) {
+    std::ptr::drop_in_place(this)
 }
 
 pub struct ErrorBox {
@@ -237,7 +262,8 @@ impl Drop for Fields {
 pub struct Instance {
     pub fields: Fields,
     pub class: ClassId,
-    pub finalized: Cell<bool>,
+    /// The class has a `fini` that has not run on this instance yet.
+    pub fini_due: Cell<bool>,
     /// Made on first use: most instances never need it, and `new` stays one header
     /// and one field array.
     rare: RefCell<Option<Box<Rare>>>,
@@ -252,6 +278,12 @@ struct Rare {
     extra: Vec<(u32, Value)>,
     /// The inner value of a box that delegates to a builtin box (`from StringBox`).
     inner: Value,
+}
+
+/// Out of line, as the rare parts are.
+#[inline(never)]
+fn drop_rare(rare: Box<Rare>) {
+    drop(rare)
 }
 
 impl Drop for Rare {
@@ -273,8 +305,21 @@ impl Instance {
         Instance {
             fields: self.fields.take(),
             class: self.class,
-            finalized: Cell::new(true),
+            fini_due: Cell::new(false),
             rare: RefCell::new(self.rare.get_mut().take()),
+        }
+    }
+
+    /// Run `fini` on a dying instance. Out of line: most instances have no `fini`, and
+    /// their release stays small.
+    #[inline(never)]
+    fn finalise_dying(&mut self) {
+        if let Some(fini) = class::with(self.class, |c| c.fini) {
+            let me = new_obj(Obj::Instance(self.take()));
+            crate::hooks::run_finaliser(fini, me.clone());
+            // The last reference goes here, after `fini`, so that what the instance held
+            // is released as part of this release (see `release`), not inside `fini`.
+            drop(me);
         }
     }
 
@@ -326,18 +371,14 @@ impl Instance {
 impl Drop for Instance {
     /// `fini` runs exactly once, when the last strong reference goes away. The dying
     /// instance cannot be handed to user code, so its contents move to a new instance
-    /// marked finalized, `fini` runs on that, and it is released when `fini` is done
+    /// whose `fini` is no longer due, `fini` runs on that, and it is released when `fini` is done
     /// (or lives on, if `fini` stored `me` somewhere).
     fn drop(&mut self) {
-        if self.finalized.get() {
-            return;
+        if self.fini_due.get() {
+            self.finalise_dying();
         }
-        if let Some(fini) = class::with(self.class, |c| c.fini) {
-            let me = new_obj(Obj::Instance(self.take()));
-            crate::hooks::run_finaliser(fini, me.clone());
-            // The last reference goes here, after `fini`, so that what the instance held
-            // is released as part of this release (see `release`), not inside `fini`.
-            drop(me);
+        if let Some(rare) = self.rare.get_mut().take() {
+            drop_rare(rare);
         }
     }
 }
@@ -350,7 +391,7 @@ pub fn finalise_now(me: &Value) -> Result<Value, Exception> {
     let Obj::Instance(inst) = &**o else {
         return Ok(Value::Void);
     };
-    if inst.finalized.replace(true) {
+    if !inst.fini_due.replace(false) {
         return Ok(Value::Void);
     }
     match class::with(inst.class, |c| c.fini) {
@@ -539,15 +580,13 @@ mod tests {
     /// Compiled code reads an instance's field array at `FIELDS_OFFSET` from its address.
     #[test]
     fn fields_pointer_is_where_compiled_code_reads_it() {
-        let v = new_instance(0, 3);
+        let v = new_instance(0, Shape { fields: 3, has_fini: false });
         let Value::Obj(o) = &v else { unreachable!() };
         let Obj::Instance(inst) = &**o else { unreachable!() };
         inst.fields.replace(2, Value::Int(42));
         let words: [usize; 2] = unsafe { std::mem::transmute_copy(&v) };
         let fields = unsafe { *((words[1] + FIELDS_OFFSET as usize) as *const *const Value) };
         assert!(matches!(unsafe { &*fields.add(2) }, Value::Int(42)));
-        // Class 0 is not registered here: no `fini` to look up.
-        inst.finalized.set(true);
     }
 
     /// Compiled code reads an array's element pointer, length, capacity and packing at

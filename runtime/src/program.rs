@@ -144,7 +144,7 @@ pub fn singleton(class: ClassId) -> RtResult {
     if let Some(v) = STATE.with(|s| s.borrow().singletons[class as usize].clone()) {
         return Ok(v);
     }
-    let me = new_instance(class, crate::class::with(class, |c| c.fields.len() as u32));
+    let me = new_instance(class, crate::class::with(class, |c| c.shape));
     let init = STATE.with(|s| {
         let mut s = s.borrow_mut();
         s.singletons[class as usize] = Some(me.clone());

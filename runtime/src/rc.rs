@@ -33,9 +33,22 @@ struct HeapBox<T> {
     body: T,
 }
 
+/// What a heap value's body does when its last strong reference goes.
+pub trait Body: Sized {
+    /// Give up everything the body holds. By default, drop it; a body may take a shorter
+    /// path for its common kinds, which every release of such a box runs.
+    ///
+    /// # Safety
+    /// `this` is a live body that nothing reaches any more and that is not used again.
+    #[inline(always)]
+    unsafe fn release(this: *mut Self) {
+        std::ptr::drop_in_place(this)
+    }
+}
+
 /// A counted reference to a heap `T`; the value word's payload is this pointer.
 #[repr(transparent)]
-pub struct Ref<T> {
+pub struct Ref<T: Body> {
     ptr: NonNull<HeapBox<T>>,
     owns: PhantomData<HeapBox<T>>,
 }
@@ -45,7 +58,7 @@ pub struct WeakRef<T> {
     ptr: NonNull<HeapBox<T>>,
 }
 
-impl<T> Ref<T> {
+impl<T: Body> Ref<T> {
     pub fn new(class: u32, body: T) -> Ref<T> {
         Ref::with_tail(class, 0, |_| body)
     }
@@ -95,7 +108,7 @@ impl<T> Ref<T> {
     }
 }
 
-impl<T> std::ops::Deref for Ref<T> {
+impl<T: Body> std::ops::Deref for Ref<T> {
     type Target = T;
     fn deref(&self) -> &T {
         // SAFETY: the body lives while a strong reference does.
@@ -103,7 +116,7 @@ impl<T> std::ops::Deref for Ref<T> {
     }
 }
 
-impl<T> Clone for Ref<T> {
+impl<T: Body> Clone for Ref<T> {
     fn clone(&self) -> Ref<T> {
         let strong = &self.header().strong;
         strong.set(strong.get() + 1);
@@ -111,20 +124,30 @@ impl<T> Clone for Ref<T> {
     }
 }
 
-impl<T> Drop for Ref<T> {
+impl<T: Body> Drop for Ref<T> {
+    /// Inline: most releases only count down. The last one calls out, so that no caller
+    /// carries the body's destructor (and its stack frame) on the common path.
+    #[inline(always)]
     fn drop(&mut self) {
         let strong = &self.header().strong;
         strong.set(strong.get() - 1);
         if strong.get() == 0 {
-            // SAFETY: this was the last strong reference: nobody reaches the body any more
-            // (weak references see a zero count), and the allocation stays until the
-            // strong references' weak count goes below.
-            unsafe {
-                std::ptr::drop_in_place(&mut (*self.ptr.as_ptr()).body);
-                release_weak(self.ptr);
-            }
+            // SAFETY: this was the last strong reference.
+            unsafe { drop_last(self.ptr) }
         }
     }
+}
+
+/// Release the body and give up the strong references' weak count.
+///
+/// # Safety
+/// The last strong reference to `ptr` just went away: nobody reaches the body any more
+/// (weak references see a zero count), and the allocation stays until the weak count
+/// goes below.
+#[inline(never)]
+unsafe fn drop_last<T: Body>(ptr: NonNull<HeapBox<T>>) {
+    T::release(&mut (*ptr.as_ptr()).body);
+    release_weak(ptr);
 }
 
 /// Give up one weak count; the last one frees the allocation.
@@ -139,7 +162,7 @@ unsafe fn release_weak<T>(ptr: NonNull<HeapBox<T>>) {
     }
 }
 
-impl<T> WeakRef<T> {
+impl<T: Body> WeakRef<T> {
     /// The box, if a strong reference still holds it.
     pub fn upgrade(&self) -> Option<Ref<T>> {
         // SAFETY: a weak reference keeps the allocation (and so the header) alive.
@@ -166,6 +189,7 @@ mod tests {
 
     #[test]
     fn header_offsets_are_what_compiled_code_reads() {
+        impl Body for u64 {}
         let r = Ref::new(77, 5u64);
         let base = r.ptr.as_ptr() as *const u8;
         unsafe {
@@ -181,13 +205,14 @@ mod tests {
     #[test]
     fn weak_references_outlive_the_body_and_free_the_allocation() {
         let dropped = Rc::new(Cell::new(0));
-        struct Body(Rc<Cell<i32>>);
-        impl Drop for Body {
+        struct Counted(Rc<Cell<i32>>);
+        impl Body for Counted {}
+        impl Drop for Counted {
             fn drop(&mut self) {
                 self.0.set(self.0.get() + 1);
             }
         }
-        let r = Ref::new(0, Body(dropped.clone()));
+        let r = Ref::new(0, Counted(dropped.clone()));
         let w = Ref::downgrade(&r);
         assert!(w.upgrade().is_some());
         drop(r);

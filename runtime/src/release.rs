@@ -38,6 +38,7 @@ pub fn release(mut values: Vec<Value>) {
 /// # Safety
 /// The values are live, and the caller gives them up: it must not read or drop them
 /// again, only free their memory.
+#[inline(always)]
 pub unsafe fn release_moved(ptr: *mut Value, len: usize) {
     let values = std::slice::from_raw_parts_mut(ptr, len);
     // With no last reference among them, dropping the values runs nothing: no recursion.

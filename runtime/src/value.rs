@@ -51,6 +51,8 @@ pub struct NyStr {
     ascii: bool,
 }
 
+impl crate::rc::Body for NyStr {}
+
 impl NyStr {
     pub fn as_str(&self) -> &str {
         &self.text

@@ -19,7 +19,7 @@ mod values;
 
 pub use symbols::symbol_names;
 
-use crate::mir::{self, BinaryOp, Const, Inst, Loc, Reg, Terminator, UnaryOp};
+use crate::mir::{self, BinaryOp, BoxDef, Const, Inst, Loc, Reg, Terminator, UnaryOp};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::Imm64;
 use cranelift_codegen::ir::{
@@ -35,7 +35,7 @@ use nyash_runtime::abi::{pack_loc, CallCache, NOT_HOT, NO_CLASS};
 use nyash_runtime::array::{ITEMS_CAP_OFFSET, ITEMS_LEN_OFFSET, ITEMS_PACKED_OFFSET, ITEMS_PTR_OFFSET};
 use nyash_runtime::boxes::hot::Hot;
 use nyash_runtime::class::intern;
-use nyash_runtime::object::{FieldCache, ARRAY_CLASS, FIELDS_OFFSET, NOT_A_BOX};
+use nyash_runtime::object::{FieldCache, Shape, ARRAY_CLASS, FIELDS_OFFSET, NOT_A_BOX};
 use nyash_runtime::ops::{Arith, Cmp};
 use nyash_runtime::rc::CLASS_OFFSET;
 use nyash_runtime::value::{tag, PAYLOAD_OFFSET, SLOT_BYTES};
@@ -115,8 +115,8 @@ pub enum Callees {
 pub struct CodeGen {
     rt: RuntimeFns,
     callees: Callees,
-    /// Declared fields of each box, by class id.
-    field_counts: Vec<u32>,
+    /// Each box's, by class id.
+    shapes: Vec<Shape>,
     /// The program's call depth limit (`mir::Module::depth_limit`).
     depth_limit: u32,
     strings: FxHashMap<String, DataId>,
@@ -124,15 +124,15 @@ pub struct CodeGen {
 }
 
 impl CodeGen {
-    /// `program`: the MIR to be compiled, whose boxes' field counts size the instances it
-    /// allocates.
+    /// `program`: the MIR to be compiled, whose boxes' shapes are those of the instances
+    /// it allocates.
     pub fn new<M: Module>(module: &mut M, callees: Callees, program: &mir::Module) -> Result<CodeGen, String> {
         let rt = RuntimeFns::declare(module).map_err(|e| e.to_string())?;
-        let field_counts = program.boxes.iter().map(|b| b.fields.len() as u32).collect();
+        let shapes = program.boxes.iter().map(BoxDef::shape).collect();
         Ok(CodeGen {
             rt,
             callees,
-            field_counts,
+            shapes,
             depth_limit: program.depth_limit(),
             strings: FxHashMap::default(),
             builder_context: FunctionBuilderContext::new(),
@@ -552,9 +552,10 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.define_result(*dst);
             }
             Inst::Alloc { dst, class } => {
-                let fields = self.cg.field_counts[*class as usize];
-                let (c, n, out) = (self.i32(*class), self.i32(fields), self.result_slot());
-                self.call_rt(rt.alloc, &[c, n, out]);
+                let shape = self.cg.shapes[*class as usize];
+                let (c, n) = (self.i32(*class), self.i32(shape.fields));
+                let (fini, out) = (self.i32(shape.has_fini as u32), self.result_slot());
+                self.call_rt(rt.alloc, &[c, n, fini, out]);
                 self.define_result(*dst);
             }
             Inst::SetInner { obj, src } => {

@@ -114,7 +114,7 @@ runtime_fns! {
     hot = nyrt_hot: (u32, *mut V, u32, *mut V, u64) -> u32,
     locate = nyrt_locate: (u64) -> u32,
     new_builtin = nyrt_new_builtin: (*const u8, usize, *mut V, u32, *mut V, u64) -> u32,
-    alloc = nyrt_alloc: (u32, u32, *mut V),
+    alloc = nyrt_alloc: (u32, u32, u32, *mut V),
     set_inner = nyrt_set_inner: (*const V, *const V),
     get_inner = nyrt_get_inner: (*const V, *mut V),
     get_field = nyrt_get_field: (*const V, u32, u32, *mut V, u64, *const Cell<FieldCache>) -> u32,

@@ -1,9 +1,9 @@
 //! The VM's pre-resolved instruction form, translated from MIR once before running.
 
-use crate::mir::{self, BinaryOp, Const, Inst, Module, Terminator, UnaryOp};
+use crate::mir::{self, BinaryOp, BoxDef, Const, Inst, Module, Terminator, UnaryOp};
 use nyash_runtime::boxes::hot::Hot;
 use nyash_runtime::class::{intern, ClassId, Sym};
-use nyash_runtime::object::{FieldCache, NO_CLASS};
+use nyash_runtime::object::{FieldCache, Shape, NO_CLASS};
 use std::cell::Cell;
 
 use nyash_runtime::ops::{Arith, Cmp};
@@ -80,11 +80,11 @@ pub enum Op {
         args: Box<[R]>,
         loc: Loc,
     },
-    /// A fresh instance of `class`, which has `fields` declared fields.
+    /// A fresh instance of `class`.
     Alloc {
         dst: R,
         class: u32,
-        fields: u32,
+        shape: Shape,
     },
     SetInner {
         obj: R,
@@ -261,8 +261,8 @@ impl Code {
     /// any backend sees it.
     pub fn compile(module: &Module) -> Code {
         debug_assert_eq!(mir::verify::verify(module), Ok(()));
-        let field_counts: Vec<u32> = module.boxes.iter().map(|b| b.fields.len() as u32).collect();
-        Code { functions: module.functions.iter().map(|f| compile_function(f, &field_counts)).collect() }
+        let shapes: Vec<Shape> = module.boxes.iter().map(BoxDef::shape).collect();
+        Code { functions: module.functions.iter().map(|f| compile_function(f, &shapes)).collect() }
     }
 }
 
@@ -277,8 +277,8 @@ fn constant(c: &Const) -> Value {
     }
 }
 
-/// `field_counts`: the declared fields of each box, by class id.
-fn compile_function(f: &mir::Function, field_counts: &[u32]) -> VmFunction {
+/// `shapes`: each box's, by class id.
+fn compile_function(f: &mir::Function, shapes: &[Shape]) -> VmFunction {
     let temps = crate::mir::analysis::single_use_temporaries(f);
     // A constant read once becomes an operand of its reader: no op, no register write.
     let mut consts = Vec::new();
@@ -310,7 +310,7 @@ fn compile_function(f: &mir::Function, field_counts: &[u32]) -> VmFunction {
                 }
             }
             if !matches!(inst, Inst::Const { dst, .. } if folded[*dst as usize].is_some()) {
-                ops.push(compile_inst(inst, &u, field_counts));
+                ops.push(compile_inst(inst, &u, shapes));
             }
         }
         ops.push(match (&b.term, fused) {
@@ -360,7 +360,7 @@ fn compile_function(f: &mir::Function, field_counts: &[u32]) -> VmFunction {
     VmFunction { params: f.params, regs: f.regs, ops, consts, handlers, block_starts: starts, temps }
 }
 
-fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32, field_counts: &[u32]) -> Op {
+fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32, shapes: &[Shape]) -> Op {
     let args = |a: &[u32]| a.iter().map(|r| u(*r)).collect::<Box<[u32]>>();
     match inst {
         Inst::Const { dst, value } => Op::Const { dst: *dst, value: constant(value) },
@@ -383,7 +383,7 @@ fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32, field_counts: &[u32]) -> O
         Inst::NewBuiltin { dst, name, args: a, loc } => {
             Op::NewBuiltin { dst: *dst, name: name.as_str().into(), args: args(a), loc: *loc }
         }
-        Inst::Alloc { dst, class } => Op::Alloc { dst: *dst, class: *class, fields: field_counts[*class as usize] },
+        Inst::Alloc { dst, class } => Op::Alloc { dst: *dst, class: *class, shape: shapes[*class as usize] },
         Inst::SetInner { obj, src } => Op::SetInner { obj: u(*obj), src: u(*src) },
         Inst::GetInner { dst, obj } => Op::GetInner { dst: *dst, obj: u(*obj) },
         Inst::Drop { src } => Op::Drop { src: *src },

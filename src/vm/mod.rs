@@ -386,7 +386,7 @@ impl Vm {
                 drop(argv);
                 fr.set(*dst, made.map_err(|e| e.at(*loc))?);
             }
-            Op::Alloc { dst, class, fields } => fr.set(*dst, new_instance(*class, *fields)),
+            Op::Alloc { dst, class, shape } => fr.set(*dst, new_instance(*class, *shape)),
             Op::SetInner { obj, src } => {
                 let value = fr.take(*src);
                 set_inner(&fr.take(*obj), value);
