@@ -236,6 +236,10 @@ pub struct VmFunction {
     /// where a block starts, so an error releases them all before it goes to a handler or
     /// to the caller: the temporaries of the expression that failed go with it.
     pub temps: Box<[u32]>,
+    /// Every other register. A temporary's one read moves a box out of it (or it never
+    /// held one), so these are the only registers a frame may hold boxes in when the
+    /// function returns: the ones to release then.
+    pub locals: Box<[u32]>,
 }
 
 impl VmFunction {
@@ -356,8 +360,9 @@ fn compile_function(f: &mir::Function, shapes: &[Shape]) -> VmFunction {
     for h in &mut handlers {
         h.2 = starts[h.2 as usize];
     }
-    let temps = (0..f.regs).filter(|&r| temps[r as usize]).collect();
-    VmFunction { params: f.params, regs: f.regs, ops, consts, handlers, block_starts: starts, temps }
+    let (temps, locals): (Vec<u32>, Vec<u32>) = (0..f.regs).partition(|&r| temps[r as usize]);
+    let (temps, locals) = (temps.into(), locals.into());
+    VmFunction { params: f.params, regs: f.regs, ops, consts, handlers, block_starts: starts, temps, locals }
 }
 
 fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32, shapes: &[Shape]) -> Op {

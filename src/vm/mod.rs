@@ -123,7 +123,8 @@ impl Vm {
         result
     }
 
-    /// A frame for `func` from its pool, all void but for what `fill` writes.
+    /// A frame for `func` from its pool, holding no box but what `fill` writes (a
+    /// temporary may still hold a number, which nothing reads before writing it again).
     #[inline(always)]
     fn frame(&self, func: u32, fill: impl FnOnce(&mut [Value])) -> Box<[Value]> {
         let spare = self.frames[func as usize].borrow_mut().pop();
@@ -136,8 +137,10 @@ impl Vm {
     /// Release a frame's values and return it to the function's pool.
     #[inline(always)]
     fn recycle(&self, func: u32, mut regs: Box<[Value]>) {
-        for r in regs.iter_mut() {
-            Value::replace_in(r, Value::Void);
+        for &r in self.code.functions[func as usize].locals.iter() {
+            // SAFETY: every register number is below the function's register count, the
+            // frame's length.
+            Value::replace_in(unsafe { regs.get_unchecked_mut(r as usize) }, Value::Void);
         }
         self.frames[func as usize].borrow_mut().push(regs);
     }
