@@ -357,11 +357,11 @@ impl<'a, M: Module> FnLower<'a, M> {
             self.builder.switch_to_block(self.blocks[i]);
             let fused = mir::analysis::fused_compare(block, &self.temps);
             let insts = if fused.is_some() { &block.insts[..block.insts.len() - 1] } else { &block.insts[..] };
-            for inst in insts {
+            for (i, inst) in insts.iter().enumerate() {
                 if let Some(loc) = inst.loc() {
                     self.mark_source(loc);
                 }
-                self.inst(inst);
+                self.inst(inst, mir::analysis::result_discarded(insts, i));
             }
             match (fused, &block.term) {
                 (Some(compare), Terminator::Branch { then_to, else_to, .. }) => {
@@ -521,7 +521,8 @@ impl<'a, M: Module> FnLower<'a, M> {
 
     // ---- instructions ----
 
-    fn inst(&mut self, inst: &Inst) {
+    /// `result_discarded`: see `mir::analysis::result_discarded`.
+    fn inst(&mut self, inst: &Inst, result_discarded: bool) {
         let rt = &self.cg.rt;
         match inst {
             Inst::Const { dst, value } => self.constant(*dst, value),
@@ -542,7 +543,9 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.define(*dst, w);
             }
             Inst::Call { dst, func, args, loc } => self.call(*dst, *func, args, loc),
-            Inst::BoxCall { dst, recv, method, args, loc } => self.box_call(*dst, *recv, method, args, loc),
+            Inst::BoxCall { dst, recv, method, args, loc } => {
+                self.box_call(*dst, *recv, method, args, loc, result_discarded)
+            }
             Inst::NewBuiltin { dst, name, args, loc } => {
                 let argv = self.pass_args(args);
                 let (text, len) = self.string(name);
@@ -712,17 +715,39 @@ impl<'a, M: Module> FnLower<'a, M> {
     }
 
     /// A method call: ArrayBox's hot methods inline where they apply (`array_inline`),
-    /// everything else through the runtime (`dispatched_call`).
-    fn box_call(&mut self, dst: Reg, recv: Reg, method: &str, args: &[Reg], loc: &Loc) {
+    /// everything else through the runtime (`dispatched_call`). A `discarded` result is
+    /// released on each path, where its kind may be known (an inline `set` or `push`
+    /// leaves a void that costs nothing), and `dst` is void.
+    fn box_call(&mut self, dst: Reg, recv: Reg, method: &str, args: &[Reg], loc: &Loc, discarded: bool) {
         let hot = Hot::of(method, args.len());
-        let finish = self.words_block();
+        let finish = if discarded { self.builder.create_block() } else { self.words_block() };
         let live = self.live.clone();
-        if let Some(miss) = hot.and_then(|hot| self.array_inline(hot, recv, args, finish)) {
+        if let Some((result, miss)) = hot.and_then(|hot| self.array_inline(hot, recv, args)) {
+            self.finish_call(finish, result, discarded);
             self.live = live;
             self.builder.switch_to_block(miss);
         }
         self.dispatched_call(hot, recv, method, args, loc);
-        self.join_result(finish, dst);
+        if discarded {
+            let result = self.take_result();
+            self.finish_call(finish, result, true);
+            self.builder.switch_to_block(finish);
+            let void = self.unboxed(TAG_VOID, 0);
+            self.define(dst, void);
+        } else {
+            self.join_result(finish, dst);
+        }
+    }
+
+    /// End one path of a call with its `result`: released at once if `discarded`, else
+    /// taken to `finish` (a [`FnLower::words_block`]).
+    fn finish_call(&mut self, finish: Block, result: Words, discarded: bool) {
+        if discarded {
+            self.release_scratch(result);
+            self.builder.ins().jump(finish, &[]);
+        } else {
+            self.builder.ins().jump(finish, &[result.lo.into(), result.hi.into()]);
+        }
     }
 
     /// A block whose parameters are a value's two words, where inline and runtime paths
@@ -748,9 +773,9 @@ impl<'a, M: Module> FnLower<'a, M> {
     /// ArrayBox `get(i)`, `set(i, v)`, `length()` and `push(v)` inline, on an array and an
     /// Integer index in range (a push: with room below the capacity; a packed array's
     /// `set` and `push`: of an Integer): the element read or written in place, then the
-    /// operands released as the VM's hot path does; the result goes to `finish`. Returns
-    /// the block where every other case goes (`None` when none can be inline).
-    fn array_inline(&mut self, hot: Hot, recv: Reg, args: &[Reg], finish: Block) -> Option<Block> {
+    /// operands released as the VM's hot path does. Returns the result and the block where
+    /// every other case goes (`None` when none can be inline).
+    fn array_inline(&mut self, hot: Hot, recv: Reg, args: &[Reg]) -> Option<(Words, Block)> {
         let w = self.words(recv);
         let index = match hot {
             Hot::Get | Hot::Set => Some(self.words(args[0])),
@@ -845,8 +870,7 @@ impl<'a, M: Module> FnLower<'a, M> {
         };
         self.release_temp(recv);
         self.release_temps(args);
-        self.builder.ins().jump(finish, &[result.lo.into(), result.hi.into()]);
-        Some(miss)
+        Some((result, miss))
     }
 
     /// The element access of `array_inline` at index `at` (a push's: the length `len`),

@@ -37,6 +37,13 @@ pub fn single_use_temporaries(f: &Function) -> Vec<bool> {
         .collect()
 }
 
+/// `%d = boxcall ...` directly followed by `drop %d`: a method call in statement position.
+/// Backends release its result as soon as the call returns (never materialising the void
+/// of the common case), and the drop has nothing left to do.
+pub fn result_discarded(insts: &[Inst], i: usize) -> bool {
+    matches!((&insts[i], insts.get(i + 1)), (Inst::BoxCall { dst, .. }, Some(Inst::Drop { src })) if dst == src)
+}
+
 /// A block ending `%c = cmp a, b; branch %c` where `%c` is a temporary: backends test the
 /// comparison and branch in one step, never materialising the Bool.
 pub fn fused_compare(b: &Block, temps: &[bool]) -> Option<(Cmp, Reg, Reg, Loc)> {

@@ -1,5 +1,6 @@
 //! The VM's pre-resolved instruction form, translated from MIR once before running.
 
+use crate::mir::analysis::result_discarded;
 use crate::mir::{self, BinaryOp, BoxDef, Const, Inst, Module, Terminator, UnaryOp};
 use nyash_runtime::boxes::hot::Hot;
 use nyash_runtime::class::{intern, ClassId, Sym};
@@ -306,15 +307,16 @@ fn compile_function(f: &mir::Function, shapes: &[Shape]) -> VmFunction {
         starts.push(start);
         let fused = crate::mir::analysis::fused_compare(b, &temps);
         let insts = if fused.is_some() { &b.insts[..b.insts.len() - 1] } else { &b.insts[..] };
-        for inst in insts {
-            if let (Inst::Drop { src }, Some(Op::BoxCall { dst, discard, .. })) = (inst, ops.last_mut()) {
-                if dst == src {
-                    *discard = true;
-                    continue;
-                }
+        for (i, inst) in insts.iter().enumerate() {
+            if i > 0 && result_discarded(insts, i - 1) {
+                continue; // the drop, which the call does
             }
             if !matches!(inst, Inst::Const { dst, .. } if folded[*dst as usize].is_some()) {
-                ops.push(compile_inst(inst, &u, shapes));
+                let mut op = compile_inst(inst, &u, shapes);
+                if let Op::BoxCall { discard, .. } = &mut op {
+                    *discard = result_discarded(insts, i);
+                }
+                ops.push(op);
             }
         }
         ops.push(match (&b.term, fused) {
