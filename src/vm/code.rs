@@ -16,8 +16,6 @@ type R = u32;
 /// out of the register instead of copying it, so a temporary never keeps a box alive
 /// (and `fini` runs as soon as the program drops its last real reference).
 pub const MOVE: u32 = 1 << 31;
-/// Set on an operand that names an entry of the function's constant table, not a register.
-pub const CONST: u32 = 1 << 30;
 
 pub enum Op {
     Const {
@@ -228,6 +226,8 @@ pub struct VmFunction {
     pub params: u32,
     pub regs: u32,
     pub ops: Vec<Op>,
+    /// The constants operands read, numbered from `regs` on: a frame holds them after its
+    /// registers, from when it is made, so that every operand is one indexed load.
     pub consts: Vec<Value>,
     /// `(first op, last op + 1, handler op)` for every block that has a handler.
     handlers: Vec<(u32, u32, u32)>,
@@ -244,6 +244,12 @@ pub struct VmFunction {
 }
 
 impl VmFunction {
+    /// A frame: void registers, then the constants.
+    pub fn new_frame(&self) -> Box<[Value]> {
+        let registers = std::iter::repeat_with(|| Value::Void).take(self.regs as usize);
+        registers.chain(self.consts.iter().cloned()).collect()
+    }
+
     /// Where an exception raised by op `pc` goes, if anywhere in this function.
     pub fn handler_at(&self, pc: usize) -> Option<u32> {
         let pc = pc as u32;
@@ -286,12 +292,13 @@ fn constant(c: &Const) -> Value {
 fn compile_function(f: &mir::Function, shapes: &[Shape]) -> VmFunction {
     let temps = crate::mir::analysis::single_use_temporaries(f);
     // A constant read once becomes an operand of its reader: no op, no register write.
+    // It lives after the registers, in every frame of the function (see `consts`).
     let mut consts = Vec::new();
     let mut folded: Vec<Option<u32>> = vec![None; f.regs as usize];
     for inst in f.blocks.iter().flat_map(|b| &b.insts) {
         if let Inst::Const { dst, value } = inst {
             if temps[*dst as usize] {
-                folded[*dst as usize] = Some(CONST | consts.len() as u32);
+                folded[*dst as usize] = Some(f.regs + consts.len() as u32);
                 consts.push(constant(value));
             }
         }

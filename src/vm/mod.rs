@@ -14,7 +14,7 @@ mod code;
 pub mod profile;
 
 use crate::mir::Module;
-use code::{Code, Op, CONST, MOVE};
+use code::{Code, Op, MOVE};
 use nyash_runtime::abi;
 use nyash_runtime::array::{Element, Items};
 use nyash_runtime::boxes::construct;
@@ -123,13 +123,13 @@ impl Vm {
         result
     }
 
-    /// A frame for `func` from its pool, holding no box but what `fill` writes (a
-    /// temporary may still hold a number, which nothing reads before writing it again).
+    /// A frame for `func` from its pool (see `VmFunction::new_frame`), holding no box in
+    /// its registers but what `fill` writes (a temporary may still hold a number, which
+    /// nothing reads before writing it again).
     #[inline(always)]
     fn frame(&self, func: u32, fill: impl FnOnce(&mut [Value])) -> Box<[Value]> {
         let spare = self.frames[func as usize].borrow_mut().pop();
-        let regs = self.code.functions[func as usize].regs as usize;
-        let mut frame = spare.unwrap_or_else(|| vec![Value::Void; regs].into_boxed_slice());
+        let mut frame = spare.unwrap_or_else(|| self.code.functions[func as usize].new_frame());
         fill(&mut frame);
         frame
     }
@@ -163,7 +163,7 @@ impl Vm {
     /// the loop without it has no trace of it).
     fn execute<const PROFILE: bool>(&self, func: u32, regs: &mut [Value]) -> RtResult {
         let f = &self.code.functions[func as usize];
-        let mut fr = Frame { regs, consts: &f.consts };
+        let mut fr = Frame { regs };
         let mut pc = 0usize;
         let mut caught: Option<Exception> = None;
         loop {
@@ -240,7 +240,7 @@ impl Vm {
                             {
                                 // SAFETY: `code` is this function's `Entry::Resume` code for
                                 // the jump's target, so it takes over the whole frame.
-                                return unsafe { hand_over(code, fr.regs) };
+                                return unsafe { hand_over(code, &mut fr.regs[..f.regs as usize]) };
                             }
                         }
                         pc = *target as usize;
@@ -478,26 +478,19 @@ unsafe fn hand_over(code: NativeCode, regs: &mut [Value]) -> RtResult {
     }
 }
 
-/// A running function's registers and constants, read through operands.
+/// A running function's registers, then its constants, read through operands.
 struct Frame<'a> {
     regs: &'a mut [Value],
-    consts: &'a [Value],
 }
 
 // SAFETY (every `get_unchecked` below): `Code::compile` only translates modules that
 // pass `mir::verify`, so every register operand is below the function's register count,
-// which is the length of its frame; constant operands index the table built with them.
+// and every constant operand below that plus its constants': the length of its frame.
 impl Frame<'_> {
     /// Read an operand by reference.
     #[inline(always)]
     fn get(&self, r: u32) -> &Value {
-        unsafe {
-            if r & CONST != 0 {
-                self.consts.get_unchecked((r & !CONST) as usize)
-            } else {
-                self.regs.get_unchecked((r & !MOVE) as usize)
-            }
-        }
+        unsafe { self.regs.get_unchecked((r & !MOVE) as usize) }
     }
 
     #[inline(always)]
