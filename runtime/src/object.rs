@@ -371,8 +371,8 @@ impl Instance {
 impl Drop for Instance {
     /// `fini` runs exactly once, when the last strong reference goes away. The dying
     /// instance cannot be handed to user code, so its contents move to a new instance
-    /// whose `fini` is no longer due, `fini` runs on that, and it is released when `fini` is done
-    /// (or lives on, if `fini` stored `me` somewhere).
+    /// whose `fini` is no longer due, `fini` runs on that, and it is released when `fini`
+    /// is done (or lives on, if `fini` stored `me` somewhere).
     fn drop(&mut self) {
         if self.fini_due.get() {
             self.finalise_dying();
