@@ -5,7 +5,6 @@
 //! definitions first, then its parents' in declaration order). Dispatch is therefore one
 //! hash lookup on the receiver's class, whatever the depth of the delegation chain.
 
-use crate::object::Shape;
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -41,7 +40,6 @@ pub struct ClassInfo {
     /// `from StringBox` and the like: unknown methods are forwarded to the inner value.
     pub builtin_parent: Option<String>,
     pub fini: Option<FuncId>,
-    pub shape: Shape,
 }
 
 /// Names the runtime itself looks for, interned first so their ids are constants.

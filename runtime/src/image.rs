@@ -93,10 +93,9 @@ pub fn load(image: &ProgramImage) {
             ancestors: b.ancestors.clone(),
             builtin_parent: b.builtin_parent.clone(),
             fini: b.fini,
-            shape: b.shape(),
             ..Default::default()
         });
     }
-    let static_inits = image.boxes.iter().map(|b| b.static_init).collect();
-    crate::program::start(image.globals as usize, static_inits, image.depth_limit);
+    let statics = image.boxes.iter().map(|b| (b.static_init, b.shape())).collect();
+    crate::program::start(image.globals as usize, statics, image.depth_limit);
 }

@@ -110,7 +110,7 @@ pub const ACCOUNTED_HEADER_BYTES: usize = 32;
 
 /// What making an instance of a box needs to know of it. Fixed when the program is
 /// compiled, so that neither `new` nor the last release looks the class up.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shape {
     /// Declared fields, every parent's included.
     pub fields: u32,

@@ -3,7 +3,7 @@
 
 use crate::class::{ClassId, FuncId};
 use crate::error::{Exception, RtResult};
-use crate::object::new_instance;
+use crate::object::{new_instance, Shape};
 use crate::value::Value;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
@@ -94,8 +94,9 @@ struct State {
     singletons: Vec<Option<Value>>,
     /// The static boxes whose singleton exists, in the order they were made.
     made: Vec<ClassId>,
-    /// `static { }` of each box, by class id.
-    static_inits: Vec<Option<FuncId>>,
+    /// Each box's `static { }` body, if any, and shape, by class id: how its singleton
+    /// is made.
+    statics: Vec<(Option<FuncId>, Shape)>,
 }
 
 impl State {
@@ -118,12 +119,12 @@ pub static NYRT_DEPTH: AtomicU32 = AtomicU32::new(0);
 /// The running program's [`depth_limit`] (compiled code has it as a constant).
 static DEPTH_LIMIT: AtomicU32 = AtomicU32::new(MAX_DEPTH);
 
-/// Prepare a program's globals, static boxes (class ids index `static_inits`) and call
+/// Prepare a program's globals, static boxes (class ids index `statics`) and call
 /// depth limit.
-pub fn start(globals: usize, static_inits: Vec<Option<FuncId>>, depth_limit: u32) {
-    let singletons = vec![None; static_inits.len()];
-    let old = STATE
-        .with(|s| s.replace(State { globals: vec![Value::Void; globals], singletons, made: Vec::new(), static_inits }));
+pub fn start(globals: usize, statics: Vec<(Option<FuncId>, Shape)>, depth_limit: u32) {
+    let singletons = vec![None; statics.len()];
+    let old =
+        STATE.with(|s| s.replace(State { globals: vec![Value::Void; globals], singletons, made: Vec::new(), statics }));
     drop(old);
     NYRT_DEPTH.store(0, Relaxed);
     DEPTH_LIMIT.store(depth_limit, Relaxed);
@@ -144,14 +145,15 @@ pub fn singleton(class: ClassId) -> RtResult {
     if let Some(v) = STATE.with(|s| s.borrow().singletons[class as usize].clone()) {
         return Ok(v);
     }
-    let me = new_instance(class, crate::class::with(class, |c| c.shape));
+    let shape = STATE.with(|s| s.borrow().statics[class as usize].1);
+    let me = new_instance(class, shape);
     let init = STATE.with(|s| {
         let mut s = s.borrow_mut();
         s.singletons[class as usize] = Some(me.clone());
         if !ENDING.load(Relaxed) {
             s.made.push(class);
         }
-        s.static_inits[class as usize]
+        s.statics[class as usize].0
     });
     if let Some(init) = init {
         crate::hooks::call(init, vec![me.clone()])?;
