@@ -17,6 +17,7 @@ type R = u32;
 /// (and `fini` runs as soon as the program drops its last real reference).
 pub const MOVE: u32 = 1 << 31;
 
+#[repr(u8)]
 pub enum Op {
     Const {
         dst: R,
@@ -179,7 +180,26 @@ pub enum Op {
     },
 }
 
+/// Where a call's result goes in its caller.
+pub struct ResultTo {
+    pub dst: R,
+    /// A call in statement position: the result is released at once.
+    pub discard: bool,
+    /// The call's location, which an error passing through it adds to its trace.
+    pub loc: Loc,
+}
+
 impl Op {
+    /// Where the result of this call op goes.
+    #[inline(always)]
+    pub fn result_to(&self) -> ResultTo {
+        match self {
+            Op::Call { dst, loc, .. } => ResultTo { dst: *dst, discard: false, loc: *loc },
+            Op::BoxCall { dst, discard, loc, .. } => ResultTo { dst: *dst, discard: *discard, loc: *loc },
+            _ => unreachable!("only a call op has a result to place"),
+        }
+    }
+
     /// How many kinds of op there are.
     pub const CLASSES: usize = 32;
 
@@ -248,6 +268,12 @@ impl VmFunction {
     pub fn new_frame(&self) -> Box<[Value]> {
         let registers = std::iter::repeat_with(|| Value::Void).take(self.regs as usize);
         registers.chain(self.consts.iter().cloned()).collect()
+    }
+
+    /// The number of the op `ip` points to (or just past the last).
+    pub fn index_of(&self, ip: *const Op) -> usize {
+        // SAFETY: `ip` points into (or just past) `ops`.
+        unsafe { ip.offset_from(self.ops.as_ptr()) as usize }
     }
 
     /// Where an exception raised by op `pc` goes, if anywhere in this function.

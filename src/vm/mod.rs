@@ -14,7 +14,7 @@ mod code;
 pub mod profile;
 
 use crate::mir::Module;
-use code::{Code, Op, MOVE};
+use code::{Code, Op, VmFunction, MOVE};
 use nyash_runtime::abi;
 use nyash_runtime::array::{Element, Items};
 use nyash_runtime::boxes::construct;
@@ -97,6 +97,19 @@ impl Vm {
     /// Run `func` on a fresh frame whose parameters `fill` writes.
     #[inline(always)]
     fn enter(&self, func: u32, fill: impl FnOnce(&mut [Value])) -> RtResult {
+        match self.start(func, fill) {
+            Start::Done(outcome) => outcome,
+            Start::Interpret(regs) => match self.profile {
+                Some(_) => self.execute::<true>(func, regs),
+                None => self.execute::<false>(func, regs),
+            },
+        }
+    }
+
+    /// Begin a call of `func` whose parameters `fill` writes: run it at once if it has
+    /// machine code, else count it in and hand back its frame for the interpreter loop.
+    #[inline(always)]
+    fn start(&self, func: u32, fill: impl FnOnce(&mut [Value])) -> Start {
         if let Some(tier) = &self.tier {
             // A call of a function still interpreted may be the one that makes it hot.
             let code = tier.native(func).or_else(|| {
@@ -104,23 +117,27 @@ impl Vm {
                 tier.native(func)
             });
             if let Some(code) = code {
-                return self.run_native(code, func, fill);
+                return Start::Done(self.run_native(code, func, fill));
             }
         }
         // The arguments are the callee's from here, also when it cannot start (a stack
         // overflow releases them), as in compiled code.
-        let mut regs = self.frame(func, fill);
-        if let Err(e) = program::enter_call() {
-            self.recycle(func, regs);
-            return Err(e);
+        let regs = self.frame(func, fill);
+        match program::enter_call() {
+            Ok(()) => Start::Interpret(regs),
+            Err(e) => {
+                self.recycle(func, regs);
+                Start::Done(Err(e))
+            }
         }
-        let result = match self.profile {
-            Some(_) => self.execute::<true>(func, &mut regs),
-            None => self.execute::<false>(func, &mut regs),
-        };
-        self.recycle(func, regs);
-        program::leave_call();
-        result
+    }
+
+    /// The code of function `func`.
+    #[inline(always)]
+    fn function(&self, func: u32) -> &VmFunction {
+        // SAFETY: function numbers come from the module this code was translated from
+        // (its verified calls, and the program image's methods), all below its count.
+        unsafe { self.code.functions.get_unchecked(func as usize) }
     }
 
     /// A frame for `func` from its pool (see `VmFunction::new_frame`), holding no box in
@@ -128,59 +145,81 @@ impl Vm {
     /// nothing reads before writing it again).
     #[inline(always)]
     fn frame(&self, func: u32, fill: impl FnOnce(&mut [Value])) -> Box<[Value]> {
-        let spare = self.frames[func as usize].borrow_mut().pop();
-        let mut frame = spare.unwrap_or_else(|| self.code.functions[func as usize].new_frame());
+        let spare = self.pool(func).borrow_mut().pop();
+        let mut frame = spare.unwrap_or_else(|| self.function(func).new_frame());
         fill(&mut frame);
         frame
+    }
+
+    /// The spare frames of `func`.
+    #[inline(always)]
+    fn pool(&self, func: u32) -> &RefCell<Vec<Box<[Value]>>> {
+        // SAFETY: as in `function`; there is one pool per function.
+        unsafe { self.frames.get_unchecked(func as usize) }
     }
 
     /// Release a frame's values and return it to the function's pool.
     #[inline(always)]
     fn recycle(&self, func: u32, mut regs: Box<[Value]>) {
-        for &r in self.code.functions[func as usize].locals.iter() {
+        for &r in self.function(func).locals.iter() {
             // SAFETY: every register number is below the function's register count, the
             // frame's length.
             Value::replace_in(unsafe { regs.get_unchecked_mut(r as usize) }, Value::Void);
         }
-        self.frames[func as usize].borrow_mut().push(regs);
+        self.pool(func).borrow_mut().push(regs);
     }
 
     /// Run compiled code; the parameters go over in a frame from the pool.
     fn run_native(&self, code: NativeCode, func: u32, fill: impl FnOnce(&mut [Value])) -> RtResult {
         let mut regs = self.frame(func, fill);
-        let params = self.code.functions[func as usize].params as usize;
+        let params = self.function(func).params as usize;
         // SAFETY: `code` is the `Entry::Call` code of this function, so it takes over
         // exactly its parameters.
         let outcome = unsafe { hand_over(code, &mut regs[..params]) };
-        self.frames[func as usize].borrow_mut().push(regs);
+        self.pool(func).borrow_mut().push(regs);
         outcome
     }
 
-    /// The interpreter loop. Hot instructions are handled inline; the rest go to
-    /// [`Vm::step_cold`]. An error leaves the inner loop with the exception, which goes to
-    /// the handler of the failing op's block, if any, else to the caller.
+    /// The interpreter loop, from a started call of `func` (see [`Vm::start`]) until it
+    /// returns. Hot instructions are handled inline; the rest go to [`Vm::step_cold`].
+    /// A call of an interpreted function suspends the caller on `callers` and goes on in
+    /// the callee, in this same loop: a call costs no native stack and no prologue, and
+    /// the runtime may still call back into the VM (a new loop, on frames of its own).
+    /// An error leaves the inner loop with the exception, which goes to the handler of
+    /// the failing op's block, if any, else to the caller, as if its call op had failed.
     /// `PROFILE`: count every op for `--profile` (an instantiation of its own, so that
     /// the loop without it has no trace of it).
-    fn execute<const PROFILE: bool>(&self, func: u32, regs: &mut [Value]) -> RtResult {
-        let f = &self.code.functions[func as usize];
+    fn execute<const PROFILE: bool>(&self, mut func: u32, regs: Box<[Value]>) -> RtResult {
+        let mut callers: Vec<Suspended> = Vec::new();
+        let mut f = self.function(func);
         let mut fr = Frame { regs };
-        let mut pc = 0usize;
+        // The next op: a pointer rather than an index, so that fetching an op is one load.
+        let mut ip = f.ops.as_ptr();
         let mut caught: Option<Exception> = None;
         loop {
-            let error = 'run: loop {
-                // SAFETY: `pc` starts at 0 and then is either a jump target (a block start,
-                // or a back-edge's jump after the code) or the op after a non-terminator;
-                // every block ends in a terminator, so `pc` never passes the end of `ops`.
-                let op = unsafe { f.ops.get_unchecked(pc) };
-                pc += 1;
+            let exit = 'run: loop {
+                // SAFETY: `ip` starts at the first op and then is either a jump target (a
+                // block start, or a back-edge's jump after the code) or the op after a
+                // non-terminator; every block ends in a terminator, so `ip` never passes
+                // the end of `ops`.
+                let op = unsafe { &*ip };
+                ip = unsafe { ip.add(1) };
+                // A jump to op number `target` (below the number of ops, as above).
+                macro_rules! goto {
+                    ($target:expr) => {
+                        ip = unsafe { f.ops.as_ptr().add($target as usize) }
+                    };
+                }
                 if PROFILE {
                     self.count(op, &fr);
                 }
                 // The instructions kept out of the hot loop, and the slow paths of those in it.
                 macro_rules! cold {
                     () => {
-                        if let Err(e) = self.step_cold(op, &mut fr, &mut caught) {
-                            break 'run e;
+                        match self.step_cold(op, &mut fr, &mut caught) {
+                            Ok(None) => {}
+                            Ok(Some((callee, regs))) => call!(callee, regs),
+                            Err(e) => break 'run Exit::Raise(e),
                         }
                     };
                 }
@@ -188,7 +227,29 @@ impl Vm {
                     ($result:expr, $loc:expr) => {
                         match $result {
                             Ok(v) => v,
-                            Err(e) => break 'run e.at(*$loc),
+                            Err(e) => break 'run Exit::Raise(e.at(*$loc)),
+                        }
+                    };
+                }
+                // Go on in the callee, whose frame `regs` is.
+                macro_rules! call {
+                    ($callee:expr, $regs:expr) => {{
+                        let regs = std::mem::replace(&mut fr.regs, $regs);
+                        callers.push(Suspended { func, ip, regs, caught: caught.take() });
+                        func = $callee;
+                        f = self.function(func);
+                        ip = f.ops.as_ptr();
+                    }};
+                }
+                // A call by `op`: in this loop if interpreted, else done at once.
+                macro_rules! start {
+                    ($callee:expr, $fill:expr) => {
+                        match self.start($callee, $fill) {
+                            Start::Interpret(regs) => call!($callee, regs),
+                            Start::Done(result) => {
+                                let to = op.result_to();
+                                fr.store(to.dst, tri!(result, &to.loc), to.discard);
+                            }
                         }
                     };
                 }
@@ -216,7 +277,7 @@ impl Vm {
                     },
                     Op::CmpBranch { op, lhs, rhs, then_to, else_to, loc } => {
                         let taken = tri!(fr.compare(*op, *lhs, *rhs), loc);
-                        pc = if taken { *then_to } else { *else_to } as usize;
+                        goto!(if taken { *then_to } else { *else_to });
                     }
                     Op::Cmp { dst, op, lhs, rhs, loc } => {
                         let truth = tri!(fr.compare(*op, *lhs, *rhs), loc);
@@ -231,48 +292,42 @@ impl Vm {
                         fr.set_bool(*dst, truth);
                     }
                     Op::Branch { cond, then_to, else_to } => {
-                        pc = if fr.take(*cond).truthy() { *then_to } else { *else_to } as usize;
+                        goto!(if fr.take(*cond).truthy() { *then_to } else { *else_to });
                     }
                     Op::Jump(target) => {
-                        if (*target as usize) < pc && caught.is_none() {
+                        if (*target as usize) < f.index_of(ip) && caught.is_none() {
                             if let Some(code) =
                                 self.tier.as_ref().and_then(|t| t.on_back_edge(func, f.block_at(*target)))
                             {
                                 // SAFETY: `code` is this function's `Entry::Resume` code for
                                 // the jump's target, so it takes over the whole frame.
-                                return unsafe { hand_over(code, &mut fr.regs[..f.regs as usize]) };
+                                break 'run Exit::Return(unsafe { hand_over(code, &mut fr.regs[..f.regs as usize]) });
                             }
                         }
-                        pc = *target as usize;
+                        goto!(*target);
                     }
-                    Op::Return(r) => return Ok(fr.take(*r)),
-                    Op::Call { dst, func, args, loc } => {
-                        let result = self.enter(
-                            *func,
-                            #[inline(always)]
-                            |frame| {
-                                for (slot, a) in frame.iter_mut().zip(args.iter()) {
-                                    *slot = fr.take(*a);
-                                }
-                            },
-                        );
-                        fr.set(*dst, tri!(result, loc));
-                    }
-                    Op::BoxCall { dst, recv, args, loc, cache, discard, .. }
-                        if class_of(fr.get(*recv)) == cache.get().0 =>
-                    {
+                    Op::Return(r) => break 'run Exit::Return(Ok(fr.take(*r))),
+                    Op::Call { func: callee, args, .. } => start!(
+                        *callee,
+                        #[inline(always)]
+                        |frame: &mut [Value]| {
+                            for (slot, a) in frame.iter_mut().zip(args.iter()) {
+                                *slot = fr.take(*a);
+                            }
+                        }
+                    ),
+                    Op::BoxCall { recv, args, cache, .. } if class_of(fr.get(*recv)) == cache.get().0 => {
                         let me = fr.take(*recv);
-                        let result = self.enter(
+                        start!(
                             cache.get().1,
                             #[inline(always)]
-                            |frame| {
+                            |frame: &mut [Value]| {
                                 frame[0] = me;
                                 for (slot, a) in frame[1..].iter_mut().zip(args.iter()) {
                                     *slot = fr.take(*a);
                                 }
-                            },
-                        );
-                        fr.store(*dst, tri!(result, loc), *discard);
+                            }
+                        )
                     }
                     Op::BoxCall { dst, recv, args, loc, hot: Some(hot), discard, .. } => {
                         if fr.array_in_place(*hot, *recv, args, *dst) {
@@ -315,21 +370,51 @@ impl Vm {
                         }
                         None => cold!(),
                     },
-                    Op::Throw { src, loc } => break 'run Exception::thrown(fr.take(*src), *loc),
-                    Op::Rethrow { exc } => break 'run caught_exception(&fr.take(*exc)),
+                    Op::Throw { src, loc } => break 'run Exit::Raise(Exception::thrown(fr.take(*src), *loc)),
+                    Op::Rethrow { exc } => break 'run Exit::Raise(caught_exception(&fr.take(*exc))),
                     _ => cold!(),
                 }
             };
-            // The temporaries of the failed expression go with it, before anything else.
-            for &t in f.temps.iter() {
-                fr.set(t, Value::Void);
-            }
-            match f.handler_at(pc - 1) {
-                Some(handler) => {
-                    caught = Some(error);
-                    pc = handler as usize;
+            let mut exit = exit;
+            loop {
+                match exit {
+                    Exit::Raise(error) => {
+                        // The temporaries of the failed expression go with it, before
+                        // anything else.
+                        for &t in f.temps.iter() {
+                            fr.set(t, Value::Void);
+                        }
+                        if let Some(handler) = f.handler_at(f.index_of(ip) - 1) {
+                            caught = Some(error);
+                            // SAFETY: a handler is a block start.
+                            ip = unsafe { f.ops.as_ptr().add(handler as usize) };
+                            break;
+                        }
+                        exit = Exit::Return(Err(error));
+                    }
+                    // The activation ends: its frame goes back to the pool (its locals'
+                    // `fini`s run) before the caller sees the outcome.
+                    Exit::Return(outcome) => {
+                        let Some(caller) = callers.pop() else {
+                            self.recycle(func, fr.regs);
+                            program::leave_call();
+                            return outcome;
+                        };
+                        self.recycle(func, std::mem::replace(&mut fr.regs, caller.regs));
+                        program::leave_call();
+                        (func, ip, caught) = (caller.func, caller.ip, caller.caught);
+                        f = self.function(func);
+                        // SAFETY: a caller is suspended just after its call op.
+                        let to = unsafe { &*ip.sub(1) }.result_to();
+                        match outcome {
+                            Ok(v) => {
+                                fr.store(to.dst, v, to.discard);
+                                break;
+                            }
+                            Err(e) => exit = Exit::Raise(e.at(to.loc)),
+                        }
+                    }
                 }
-                None => return Err(error),
             }
         }
     }
@@ -347,7 +432,7 @@ impl Vm {
     /// Instructions that are not worth a place in the hot loop: none of them transfers
     /// control.
     #[inline(never)]
-    fn step_cold(&self, op: &Op, fr: &mut Frame, caught: &mut Option<Exception>) -> RtResult<()> {
+    fn step_cold(&self, op: &Op, fr: &mut Frame, caught: &mut Option<Exception>) -> RtResult<Option<Callee>> {
         match op {
             Op::Neg { dst, src, loc } => {
                 let v = ops::negate(fr.get(*src)).map_err(|e| e.at(*loc))?;
@@ -361,12 +446,16 @@ impl Vm {
                         if let Some(class) = instance_class(&recv) {
                             cache.set((class, func));
                         }
-                        self.enter(func, |frame| {
+                        let started = self.start(func, |frame| {
                             frame[0] = recv;
                             for (slot, a) in frame[1..].iter_mut().zip(argv) {
                                 *slot = a;
                             }
-                        })
+                        });
+                        match started {
+                            Start::Interpret(regs) => return Ok(Some((func, regs))),
+                            Start::Done(result) => result,
+                        }
                     }
                     // The receiver, then the arguments, go before the result is stored (or
                     // the error handled), as in compiled code.
@@ -457,7 +546,7 @@ impl Vm {
             | Op::Throw { .. }
             | Op::Rethrow { .. } => unreachable!("handled by the interpreter loop"),
         }
-        Ok(())
+        Ok(None)
     }
 }
 
@@ -478,15 +567,43 @@ unsafe fn hand_over(code: NativeCode, regs: &mut [Value]) -> RtResult {
     }
 }
 
+/// How a call begins (see [`Vm::start`]).
+enum Start {
+    /// Done already: compiled code ran, or the call could not start.
+    Done(RtResult),
+    /// An interpreted callee, on this frame, counted in as a call.
+    Interpret(Box<[Value]>),
+}
+
+/// An interpreted call the cold path began: the callee and its frame.
+type Callee = (u32, Box<[Value]>);
+
+/// A caller waiting in the interpreter loop for its callee's result, which its call op
+/// (the one before `ip`) says where to put.
+struct Suspended {
+    func: u32,
+    ip: *const Op,
+    regs: Box<[Value]>,
+    caught: Option<Exception>,
+}
+
+/// How the interpreter's inner loop is left.
+enum Exit {
+    /// An error raised by the op before `ip`.
+    Raise(Exception),
+    /// The running function is done, with its result or an error for its caller.
+    Return(RtResult),
+}
+
 /// A running function's registers, then its constants, read through operands.
-struct Frame<'a> {
-    regs: &'a mut [Value],
+struct Frame {
+    regs: Box<[Value]>,
 }
 
 // SAFETY (every `get_unchecked` below): `Code::compile` only translates modules that
 // pass `mir::verify`, so every register operand is below the function's register count,
 // and every constant operand below that plus its constants': the length of its frame.
-impl Frame<'_> {
+impl Frame {
     /// Read an operand by reference.
     #[inline(always)]
     fn get(&self, r: u32) -> &Value {
