@@ -6,9 +6,11 @@
 //! integer code allocates nothing); Integer arithmetic and comparisons are inlined, and
 //! everything else goes to the shared runtime.
 //!
-//! Frames are executed by recursive calls of [`Vm::call`], on a thread with a large
-//! stack, with a depth limit that raises `Stack overflow`. The VM holds no mutable borrow
-//! while running user code, so the runtime may call back into it (`toString`, `fini`).
+//! A call of an interpreted function does not recurse: the interpreter loop suspends the
+//! caller and goes on in the callee, so a call costs no native frame; the depth limit
+//! that raises `Stack overflow` is the one every backend counts against. The VM holds no
+//! mutable borrow while running user code, and a frame never moves while it runs, so the
+//! runtime may call back into it (`toString`, `fini`): that starts a loop of its own.
 
 mod code;
 pub mod profile;
