@@ -27,6 +27,12 @@ pub enum Op {
         dst: R,
         src: R,
     },
+    /// `+`, `-` and `*`: an op of their own each, so that the interpreter's one dispatch
+    /// picks the operator too (a second jump, on the operator, mispredicts often).
+    Add(Binary),
+    Sub(Binary),
+    Mul(Binary),
+    /// `/` and `%`, which may fail on Integers.
     Arith {
         dst: R,
         op: Arith,
@@ -180,6 +186,14 @@ pub enum Op {
     },
 }
 
+/// The operands of an arithmetic op.
+pub struct Binary {
+    pub dst: R,
+    pub lhs: R,
+    pub rhs: R,
+    pub loc: Loc,
+}
+
 /// Where a call's result goes in its caller.
 pub struct ResultTo {
     pub dst: R,
@@ -208,7 +222,8 @@ impl Op {
         match self {
             Op::Const { .. } => (0, "Const"),
             Op::Move { .. } => (1, "Move"),
-            Op::Arith { .. } => (2, "Arith"),
+            // One kind, as in MIR, whichever the operator.
+            Op::Arith { .. } | Op::Add(_) | Op::Sub(_) | Op::Mul(_) => (2, "Arith"),
             Op::Cmp { .. } => (3, "Cmp"),
             Op::Neg { .. } => (4, "Neg"),
             Op::Not { .. } => (5, "Not"),
@@ -406,7 +421,16 @@ fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32, shapes: &[Shape]) -> Op {
         Inst::Const { dst, value } => Op::Const { dst: *dst, value: constant(value) },
         Inst::Move { dst, src } => Op::Move { dst: *dst, src: u(*src) },
         Inst::Binary { dst, op: BinaryOp::Arith(op), lhs, rhs, loc } => {
-            Op::Arith { dst: *dst, op: *op, lhs: u(*lhs), rhs: u(*rhs), loc: *loc }
+            let binary = Binary { dst: *dst, lhs: u(*lhs), rhs: u(*rhs), loc: *loc };
+            match op {
+                Arith::Add => Op::Add(binary),
+                Arith::Sub => Op::Sub(binary),
+                Arith::Mul => Op::Mul(binary),
+                Arith::Div | Arith::Mod => {
+                    let Binary { dst, lhs, rhs, loc } = binary;
+                    Op::Arith { dst, op: *op, lhs, rhs, loc }
+                }
+            }
         }
         Inst::Binary { dst, op: BinaryOp::Cmp(op), lhs, rhs, loc } => {
             Op::Cmp { dst: *dst, op: *op, lhs: u(*lhs), rhs: u(*rhs), loc: *loc }

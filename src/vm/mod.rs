@@ -28,7 +28,7 @@ use nyash_runtime::object::{
     await_value, class_of, get_field, inner_of, instance_class, new_instance, new_obj, set_field, set_inner,
     FieldCache, Instance, Obj,
 };
-use nyash_runtime::ops::{self, Cmp};
+use nyash_runtime::ops::{self, Arith, Cmp};
 use nyash_runtime::value::tag;
 use nyash_runtime::{hooks, program, Value};
 use smallvec::SmallVec;
@@ -233,6 +233,25 @@ impl Vm {
                         }
                     };
                 }
+                // `lhs op rhs` into `dst`: numbers inline, the rest through the runtime.
+                macro_rules! arith {
+                    ($op:expr, $dst:expr, $lhs:expr, $rhs:expr, $loc:expr) => {
+                        match (fr.get($lhs), fr.get($rhs)) {
+                            (Value::Int(a), Value::Int(b)) => {
+                                let n = tri!(ops::int_op($op, *a, *b), &$loc);
+                                fr.set_number($dst, tag::INT, n as u64);
+                            }
+                            (a, b) => match ops::float_operands(a, b) {
+                                Some((x, y)) => fr.set_number($dst, tag::FLOAT, ops::float_op($op, x, y).to_bits()),
+                                None => {
+                                    let v = tri!(ops::arith($op, a, b), &$loc);
+                                    fr.release(&[$lhs, $rhs]);
+                                    fr.set($dst, v);
+                                }
+                            },
+                        }
+                    };
+                }
                 // Go on in the callee, whose frame `regs` is.
                 macro_rules! call {
                     ($callee:expr, $regs:expr) => {{
@@ -263,20 +282,10 @@ impl Vm {
                         let v = fr.take(*src);
                         fr.set(*dst, v)
                     }
-                    Op::Arith { dst, op, lhs, rhs, loc } => match (fr.get(*lhs), fr.get(*rhs)) {
-                        (Value::Int(a), Value::Int(b)) => {
-                            let n = tri!(ops::int_op(*op, *a, *b), loc);
-                            fr.set_number(*dst, tag::INT, n as u64);
-                        }
-                        (a, b) => match ops::float_operands(a, b) {
-                            Some((x, y)) => fr.set_number(*dst, tag::FLOAT, ops::float_op(*op, x, y).to_bits()),
-                            None => {
-                                let v = tri!(ops::arith(*op, a, b), loc);
-                                fr.release(&[*lhs, *rhs]);
-                                fr.set(*dst, v);
-                            }
-                        },
-                    },
+                    Op::Add(b) => arith!(Arith::Add, b.dst, b.lhs, b.rhs, b.loc),
+                    Op::Sub(b) => arith!(Arith::Sub, b.dst, b.lhs, b.rhs, b.loc),
+                    Op::Mul(b) => arith!(Arith::Mul, b.dst, b.lhs, b.rhs, b.loc),
+                    Op::Arith { dst, op, lhs, rhs, loc } => arith!(*op, *dst, *lhs, *rhs, *loc),
                     Op::CmpBranch { op, lhs, rhs, then_to, else_to, loc } => {
                         let taken = tri!(fr.compare(*op, *lhs, *rhs), loc);
                         goto!(if taken { *then_to } else { *else_to });
@@ -537,6 +546,9 @@ impl Vm {
             | Op::Drop { .. }
             | Op::Move { .. }
             | Op::Arith { .. }
+            | Op::Add(_)
+            | Op::Sub(_)
+            | Op::Mul(_)
             | Op::Cmp { .. }
             | Op::Not { .. }
             | Op::Truthy { .. }
@@ -733,18 +745,20 @@ impl Frame {
         self.set_words(dst, tag::BOOL as u64, truth as u64);
     }
 
+    /// The old value is released after the new one is written, so that the new payload
+    /// is not kept (spilled) across the release's call: a Float result would otherwise
+    /// make a round trip through memory on every arithmetic op.
     #[inline(always)]
     fn set_words(&mut self, dst: u32, first: u64, payload: u64) {
-        let slot = self.reg_mut(dst);
-        if slot.is_heap() {
-            *slot = Value::Void;
-        }
+        let slot: *mut Value = self.reg_mut(dst);
         // SAFETY: callers pass the words of a valid unboxed value (its tag, then its
-        // payload), and the old value was released above.
+        // payload); the old value is moved out before it is overwritten.
         unsafe {
-            let words = slot as *mut Value as *mut u64;
+            let old = std::ptr::read(slot);
+            let words = slot as *mut u64;
             words.write(first);
             words.add(1).write(payload);
+            drop(old);
         }
     }
 
