@@ -32,13 +32,13 @@ use nyash_runtime::ops::{self, Arith, Cmp};
 use nyash_runtime::value::tag;
 use nyash_runtime::{hooks, program, Value};
 use smallvec::SmallVec;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, UnsafeCell};
 use std::rc::Rc;
 
 pub struct Vm {
     code: Code,
     /// Spare register frames of each function, already the right size and all void.
-    frames: Vec<RefCell<Vec<Box<[Value]>>>>,
+    frames: Vec<UnsafeCell<Vec<Box<[Value]>>>>,
     /// The JIT tier, when the program runs with `--emit jit`.
     tier: Option<Rc<dyn Tiering>>,
     /// What `--profile` counts.
@@ -75,7 +75,7 @@ pub fn run(module: &Module, tier: Option<Rc<dyn Tiering>>, profile: bool) -> (i3
     }
     let vm = Rc::new(Vm {
         code: Code::compile(module),
-        frames: module.functions.iter().map(|_| RefCell::new(Vec::new())).collect(),
+        frames: module.functions.iter().map(|_| UnsafeCell::new(Vec::new())).collect(),
         tier,
         profile: profile.then(RefCell::default),
     });
@@ -147,17 +147,27 @@ impl Vm {
     /// nothing reads before writing it again).
     #[inline(always)]
     fn frame(&self, func: u32, fill: impl FnOnce(&mut [Value])) -> Box<[Value]> {
-        let spare = self.pool(func).borrow_mut().pop();
+        // SAFETY: see `pool`.
+        let spare = unsafe { (*self.pool(func)).pop() };
         let mut frame = spare.unwrap_or_else(|| self.function(func).new_frame());
         fill(&mut frame);
         frame
     }
 
-    /// The spare frames of `func`.
+    /// The spare frames of `func`. Only `frame` and `give_back` touch a pool, each with
+    /// one `pop` or `push` that runs no user code, so no two borrows of a pool overlap
+    /// (a `RefCell` would test that on every call).
     #[inline(always)]
-    fn pool(&self, func: u32) -> &RefCell<Vec<Box<[Value]>>> {
+    fn pool(&self, func: u32) -> *mut Vec<Box<[Value]>> {
         // SAFETY: as in `function`; there is one pool per function.
-        unsafe { self.frames.get_unchecked(func as usize) }
+        unsafe { self.frames.get_unchecked(func as usize) }.get()
+    }
+
+    /// Return a frame whose registers hold no box to the function's pool.
+    #[inline(always)]
+    fn give_back(&self, func: u32, regs: Box<[Value]>) {
+        // SAFETY: see `pool`.
+        unsafe { (*self.pool(func)).push(regs) }
     }
 
     /// Release a frame's values and return it to the function's pool.
@@ -168,7 +178,7 @@ impl Vm {
             // frame's length.
             Value::replace_in(unsafe { regs.get_unchecked_mut(r as usize) }, Value::Void);
         }
-        self.pool(func).borrow_mut().push(regs);
+        self.give_back(func, regs);
     }
 
     /// Run compiled code; the parameters go over in a frame from the pool.
@@ -178,7 +188,7 @@ impl Vm {
         // SAFETY: `code` is the `Entry::Call` code of this function, so it takes over
         // exactly its parameters.
         let outcome = unsafe { hand_over(code, &mut regs[..params]) };
-        self.pool(func).borrow_mut().push(regs);
+        self.give_back(func, regs);
         outcome
     }
 
@@ -323,7 +333,7 @@ impl Vm {
                         #[inline(always)]
                         |frame: &mut [Value]| {
                             for (slot, a) in frame.iter_mut().zip(args.iter()) {
-                                *slot = fr.take(*a);
+                                place(slot, fr.take(*a));
                             }
                         }
                     ),
@@ -333,9 +343,9 @@ impl Vm {
                             cache.get().1,
                             #[inline(always)]
                             |frame: &mut [Value]| {
-                                frame[0] = me;
+                                place(&mut frame[0], me);
                                 for (slot, a) in frame[1..].iter_mut().zip(args.iter()) {
-                                    *slot = fr.take(*a);
+                                    place(slot, fr.take(*a));
                                 }
                             }
                         )
@@ -562,6 +572,15 @@ impl Vm {
         }
         Ok(None)
     }
+}
+
+/// Write a parameter into a frame from [`Vm::frame`], whose parameters hold no box yet:
+/// nothing to release.
+#[inline(always)]
+fn place(slot: &mut Value, value: Value) {
+    debug_assert!(!slot.is_heap());
+    // SAFETY: the old value is not a heap value, so overwriting it leaks nothing.
+    unsafe { std::ptr::write(slot, value) }
 }
 
 /// Call compiled code with `regs` as its `args`, which it takes over: they are left void.
