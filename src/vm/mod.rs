@@ -316,10 +316,10 @@ impl Vm {
                         goto!(if fr.take(*cond).truthy() { *then_to } else { *else_to });
                     }
                     Op::Jump(target) => {
-                        if (*target as usize) < f.index_of(ip) && caught.is_none() {
-                            if let Some(code) =
-                                self.tier.as_ref().and_then(|t| t.on_back_edge(func, f.block_at(*target)))
-                            {
+                        // Without a tier, a back-edge is a plain jump: test that first.
+                        let tier = self.tier.as_ref();
+                        if tier.is_some() && (*target as usize) < f.index_of(ip) && caught.is_none() {
+                            if let Some(code) = tier.and_then(|t| t.on_back_edge(func, f.block_at(*target))) {
                                 // SAFETY: `code` is this function's `Entry::Resume` code for
                                 // the jump's target, so it takes over the whole frame.
                                 break 'run Exit::Return(unsafe { hand_over(code, &mut fr.regs[..f.regs as usize]) });
@@ -337,38 +337,45 @@ impl Vm {
                             }
                         }
                     ),
-                    Op::BoxCall { recv, args, cache, .. } if class_of(fr.get(*recv)) == cache.get().0 => {
-                        let me = fr.take(*recv);
-                        start!(
-                            cache.get().1,
-                            #[inline(always)]
-                            |frame: &mut [Value]| {
-                                place(&mut frame[0], me);
-                                for (slot, a) in frame[1..].iter_mut().zip(args.iter()) {
-                                    place(slot, fr.take(*a));
+                    Op::BoxCall { dst, recv, args, loc, cache, hot, discard, .. } => {
+                        // ArrayBox's hot methods in place first: the cheapest test, and the
+                        // commonest call in array code (a user box is never an array).
+                        if let Some(hot) = hot {
+                            if fr.array_in_place(*hot, *recv, args, *dst) {
+                                // `set` and `push` in place leave void, nothing to release.
+                                if *discard && matches!(hot, Hot::Get) {
+                                    fr.set(*dst, Value::Void);
                                 }
+                                continue;
                             }
-                        )
-                    }
-                    Op::BoxCall { dst, recv, args, loc, hot: Some(hot), discard, .. } => {
-                        if fr.array_in_place(*hot, *recv, args, *dst) {
-                            // `set` and `push` in place leave void, nothing to release.
-                            if *discard && matches!(hot, Hot::Get) {
-                                fr.set(*dst, Value::Void);
-                            }
-                            continue;
                         }
-                        let outcome = {
-                            let operands: SmallVec<[&Value; 2]> = args.iter().map(|a| fr.get(*a)).collect();
-                            try_call(*hot, fr.get(*recv), &operands)
-                        };
-                        match outcome {
-                            Some(result) => {
-                                fr.release(&[*recv]);
-                                fr.release(args);
-                                fr.store(*dst, tri!(result, loc), *discard);
+                        if class_of(fr.get(*recv)) == cache.get().0 {
+                            let me = fr.take(*recv);
+                            start!(
+                                cache.get().1,
+                                #[inline(always)]
+                                |frame: &mut [Value]| {
+                                    place(&mut frame[0], me);
+                                    for (slot, a) in frame[1..].iter_mut().zip(args.iter()) {
+                                        place(slot, fr.take(*a));
+                                    }
+                                }
+                            )
+                        } else if let Some(hot) = hot {
+                            let outcome = {
+                                let operands: SmallVec<[&Value; 2]> = args.iter().map(|a| fr.get(*a)).collect();
+                                try_call(*hot, fr.get(*recv), &operands)
+                            };
+                            match outcome {
+                                Some(result) => {
+                                    fr.release(&[*recv]);
+                                    fr.release(args);
+                                    fr.store(*dst, tri!(result, loc), *discard);
+                                }
+                                None => cold!(),
                             }
-                            None => cold!(),
+                        } else {
+                            cold!()
                         }
                     }
                     Op::GetField { dst, obj, cache, .. } => match fr.instance_at(*obj, cache) {
