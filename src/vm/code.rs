@@ -311,10 +311,11 @@ impl Code {
     /// Translate a module. The VM indexes registers without bounds checks, so only a
     /// verified module may be translated: `driver::compile` verifies every module before
     /// any backend sees it.
-    pub fn compile(module: &Module) -> Code {
+    /// `tiered`: a tier watches the back-edges (see `compile_function`).
+    pub fn compile(module: &Module, tiered: bool) -> Code {
         debug_assert_eq!(mir::verify::verify(module), Ok(()));
         let shapes: Vec<Shape> = module.boxes.iter().map(BoxDef::shape).collect();
-        Code { functions: module.functions.iter().map(|f| compile_function(f, &shapes)).collect() }
+        Code { functions: module.functions.iter().map(|f| compile_function(f, &shapes, tiered)).collect() }
     }
 }
 
@@ -329,8 +330,9 @@ fn constant(c: &Const) -> Value {
     }
 }
 
-/// `shapes`: each box's, by class id.
-fn compile_function(f: &mir::Function, shapes: &[Shape]) -> VmFunction {
+/// `shapes`: each box's, by class id. `tiered`: every back-edge must stay a `Jump`, where
+/// the tier counts loop iterations; without a tier, a jump to a loop test is the test.
+fn compile_function(f: &mir::Function, shapes: &[Shape], tiered: bool) -> VmFunction {
     let temps = crate::mir::analysis::single_use_temporaries(f);
     // A constant read once becomes an operand of its reader: no op, no register write.
     // It lives after the registers, in every frame of the function (see `consts`).
@@ -407,12 +409,32 @@ fn compile_function(f: &mir::Function, shapes: &[Shape]) -> VmFunction {
         }
     }
     ops.extend(trampolines);
+    if !tiered {
+        thread_jumps_to_tests(&mut ops, &handlers);
+    }
     for h in &mut handlers {
         h.2 = starts[h.2 as usize];
     }
     let (temps, locals): (Vec<u32>, Vec<u32>) = (0..f.regs).partition(|&r| temps[r as usize]);
     let (temps, locals) = (temps.into(), locals.into());
     VmFunction { params: f.params, regs: f.regs, ops, consts, handlers, block_starts: starts, temps, locals }
+}
+
+/// Replace each jump to a block that begins with a compare-and-branch (a loop's test, as
+/// a loop's last block jumps back to it) with a copy of that test: one op a turn of the
+/// loop instead of two. The test's operands are no temporaries (none is live where a
+/// block starts), so reading them twice is sound; the copy is made only where the jump
+/// and the test have the same handler, so an error in it goes where it went.
+fn thread_jumps_to_tests(ops: &mut [Op], handlers: &[(u32, u32, u32)]) {
+    let handler = |at: usize| handlers.iter().find(|(from, to, _)| (*from..*to).contains(&(at as u32))).map(|h| h.2);
+    for at in 0..ops.len() {
+        let Op::Jump(target) = ops[at] else { continue };
+        if let Op::CmpBranch { op, lhs, rhs, then_to, else_to, loc } = ops[target as usize] {
+            if handler(at) == handler(target as usize) {
+                ops[at] = Op::CmpBranch { op, lhs, rhs, then_to, else_to, loc };
+            }
+        }
+    }
 }
 
 fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32, shapes: &[Shape]) -> Op {
@@ -469,5 +491,57 @@ fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32, shapes: &[Shape]) -> Op {
         Inst::MakeFuture { dst, src } => Op::MakeFuture { dst: *dst, src: u(*src) },
         Inst::FailedFuture { dst, exc } => Op::FailedFuture { dst: *dst, exc: u(*exc) },
         Inst::Await { dst, src, loc } => Op::Await { dst: *dst, src: u(*src), loc: *loc },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mir::{Block, Function};
+
+    /// `i = 0; loop(i < n) { i = i + 1 }; return i`, with the test in a block of its own.
+    fn counting_loop() -> Function {
+        let block = |insts, term| Block { insts, term, handler: None };
+        let int = |dst, n| Inst::Const { dst, value: Const::Int(n) };
+        let loc = Loc::default();
+        Function {
+            name: "f".into(),
+            params: 1,
+            has_me: false,
+            regs: 4,
+            blocks: vec![
+                block(vec![int(1, 0), int(3, 1)], Terminator::Jump(1)),
+                block(
+                    vec![Inst::Binary { dst: 2, op: BinaryOp::Cmp(Cmp::Lt), lhs: 1, rhs: 0, loc }],
+                    Terminator::Branch { cond: 2, then_to: 2, else_to: 3 },
+                ),
+                block(
+                    vec![Inst::Binary { dst: 1, op: BinaryOp::Arith(Arith::Add), lhs: 1, rhs: 3, loc }],
+                    Terminator::Jump(1),
+                ),
+                block(vec![], Terminator::Return(1)),
+            ],
+            range: None,
+        }
+    }
+
+    /// The op that ends the loop's body: its back-edge.
+    fn back_edge(f: &VmFunction) -> &Op {
+        &f.ops[f.block_starts[3] as usize - 1]
+    }
+
+    #[test]
+    fn without_a_tier_the_back_edge_is_the_loop_test() {
+        let f = compile_function(&counting_loop(), &[], false);
+        let header = f.block_starts[1];
+        let Op::CmpBranch { then_to, else_to, .. } = back_edge(&f) else { panic!("not threaded") };
+        let Op::CmpBranch { then_to: t, else_to: e, .. } = &f.ops[header as usize] else { panic!("no test") };
+        assert_eq!((then_to, else_to), (t, e));
+    }
+
+    #[test]
+    fn with_a_tier_every_back_edge_stays_a_jump() {
+        let f = compile_function(&counting_loop(), &[], true);
+        assert!(matches!(back_edge(&f), Op::Jump(t) if *t == f.block_starts[1]));
     }
 }

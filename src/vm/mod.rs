@@ -74,7 +74,7 @@ pub fn run(module: &Module, tier: Option<Rc<dyn Tiering>>, profile: bool) -> (i3
         nyash_runtime::heap::count_totals();
     }
     let vm = Rc::new(Vm {
-        code: Code::compile(module),
+        code: Code::compile(module, tier.is_some()),
         frames: module.functions.iter().map(|_| UnsafeCell::new(Vec::new())).collect(),
         tier,
         profile: profile.then(RefCell::default),
