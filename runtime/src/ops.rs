@@ -124,10 +124,7 @@ fn write_display(v: &Value, out: &mut String) -> RtResult<()> {
         Value::Void => out.push_str("void"),
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(n) => {
-            use std::fmt::Write;
-            let _ = write!(out, "{n}");
-        }
+        Value::Int(n) => out.push_str(itoa::Buffer::new().format(*n)),
         Value::Float(f) => out.push_str(&format_float(*f)),
         Value::Str(s) => out.push_str(s.as_str()),
         Value::Obj(o) => match &**o {
@@ -239,11 +236,23 @@ fn unsupported(op: &str, a: &Value, b: &Value) -> Exception {
 /// `a + b` with a string on either side: one buffer, sized for both when both are
 /// strings, written in place (no intermediate string forms).
 fn concat(a: &Value, b: &Value) -> RtResult {
-    let known = |v: &Value| v.as_str().map_or(0, str::len);
-    let mut out = String::with_capacity(known(a) + known(b));
-    write_display(a, &mut out)?;
-    write_display(b, &mut out)?;
-    Ok(Value::str(out))
+    // Room for the digits of a number too, so that the string is not grown on the way.
+    let room = |v: &Value| v.as_str().map_or(24, str::len);
+    let mut out = String::with_capacity(room(a) + room(b));
+    let ascii = append_display(a, &mut out)? & append_display(b, &mut out)?;
+    Ok(Value::str_of(out.into_boxed_str(), ascii))
+}
+
+/// Append `v` as `print` shows it; whether what was appended is ASCII (known for a
+/// string, scanned only for the rest).
+fn append_display(v: &Value, out: &mut String) -> RtResult<bool> {
+    if let Value::Str(s) = v {
+        out.push_str(s.as_str());
+        return Ok(s.is_ascii());
+    }
+    let start = out.len();
+    write_display(v, out)?;
+    Ok(out[start..].is_ascii())
 }
 
 /// Integers and bools as integers (bools count as 0/1 in `+ - *`).

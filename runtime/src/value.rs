@@ -66,6 +66,13 @@ impl Value {
     pub fn str(s: impl Into<Box<str>>) -> Value {
         let text = s.into();
         let ascii = text.is_ascii();
+        Value::str_of(text, ascii)
+    }
+
+    /// A string whose ASCII-ness the caller knows (a concatenation knows it from its
+    /// parts' without scanning the whole result again).
+    pub fn str_of(text: Box<str>, ascii: bool) -> Value {
+        debug_assert_eq!(text.is_ascii(), ascii);
         Value::Str(Ref::new(STRING_CLASS, NyStr { text, ascii }))
     }
 
