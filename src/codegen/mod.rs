@@ -1272,10 +1272,34 @@ impl<'a, M: Module> FnLower<'a, M> {
         self.builder.ins().bitcast(types::I64, MemFlagsData::new(), v)
     }
 
+    /// `x == null` or `x != null` (or void), one side known null or void when compiling:
+    /// `null` and `void` equal each other and nothing else (`ops::equals`), so the
+    /// outcome is a test of the other side's tag (an `i8`), no runtime call.
+    fn nullish_equality(&mut self, op: Cmp, a: Words, b: Words) -> Option<ClValue> {
+        let nullish = |w: Words| matches!(w.tag, Some(TAG_VOID | TAG_NULL));
+        let other = match () {
+            _ if nullish(a) => b,
+            _ if nullish(b) => a,
+            _ => return None,
+        };
+        let cc = match op {
+            Cmp::Eq => IntCC::UnsignedLessThanOrEqual,
+            Cmp::Ne => IntCC::UnsignedGreaterThan,
+            _ => return None,
+        };
+        const _: () = assert!(TAG_VOID == 0 && TAG_NULL == 1, "the null-or-void test is `tag <= 1`");
+        Some(self.builder.ins().icmp_imm_u(cc, other.lo, TAG_NULL))
+    }
+
     /// `branch (lhs op rhs)` without a Bool in between: Integers and Floats inline, the
     /// rest through `nyrt_compare` (whose success result is always a Bool).
     fn compare_branch(&mut self, (op, lhs, rhs, loc): (Cmp, Reg, Reg, Loc), then_to: Block, else_to: Block) {
         let (a, b) = (self.words(lhs), self.words(rhs));
+        if let Some(taken) = self.nullish_equality(op, a, b) {
+            self.release_temps(&[lhs, rhs]);
+            self.builder.ins().brif(taken, then_to, &[], else_to, &[]);
+            return;
+        }
         let fast = |this: &mut Self, num: Num| {
             let taken = this.number_compare(num, op, a, b);
             this.builder.ins().brif(taken, then_to, &[], else_to, &[]);
@@ -1292,6 +1316,12 @@ impl<'a, M: Module> FnLower<'a, M> {
 
     fn compare(&mut self, dst: Reg, op: Cmp, lhs: Reg, rhs: Reg, loc: &Loc) {
         let (a, b) = (self.words(lhs), self.words(rhs));
+        if let Some(truth) = self.nullish_equality(op, a, b) {
+            self.release_temps(&[lhs, rhs]);
+            let w = self.bool_words(truth);
+            self.define(dst, w);
+            return;
+        }
         let done = self.builder.create_block();
         self.builder.append_block_param(done, types::I64);
         let fast = |this: &mut Self, num: Num| {
