@@ -1277,10 +1277,12 @@ impl<'a, M: Module> FnLower<'a, M> {
     /// outcome is a test of the other side's tag (an `i8`), no runtime call.
     fn nullish_equality(&mut self, op: Cmp, a: Words, b: Words) -> Option<ClValue> {
         let nullish = |w: Words| matches!(w.tag, Some(TAG_VOID | TAG_NULL));
-        let other = match () {
-            _ if nullish(a) => b,
-            _ if nullish(b) => a,
-            _ => return None,
+        let other = if nullish(a) {
+            b
+        } else if nullish(b) {
+            a
+        } else {
+            return None;
         };
         let cc = match op {
             Cmp::Eq => IntCC::UnsignedLessThanOrEqual,

@@ -28,7 +28,7 @@ pub enum Op {
         src: R,
     },
     /// `+`, `-` and `*`: an op of their own each, so that the interpreter's one dispatch
-    /// picks the operator too (a second jump, on the operator, mispredicts often).
+    /// picks the operator too (no second jump, on the operator).
     Add(Binary),
     Sub(Binary),
     Mul(Binary),

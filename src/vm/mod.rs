@@ -317,12 +317,14 @@ impl Vm {
                     }
                     Op::Jump(target) => {
                         // Without a tier, a back-edge is a plain jump: test that first.
-                        let tier = self.tier.as_ref();
-                        if tier.is_some() && (*target as usize) < f.index_of(ip) && caught.is_none() {
-                            if let Some(code) = tier.and_then(|t| t.on_back_edge(func, f.block_at(*target))) {
-                                // SAFETY: `code` is this function's `Entry::Resume` code for
-                                // the jump's target, so it takes over the whole frame.
-                                break 'run Exit::Return(unsafe { hand_over(code, &mut fr.regs[..f.regs as usize]) });
+                        if let Some(tier) = &self.tier {
+                            if (*target as usize) < f.index_of(ip) && caught.is_none() {
+                                if let Some(code) = tier.on_back_edge(func, f.block_at(*target)) {
+                                    // SAFETY: `code` is this function's `Entry::Resume` code
+                                    // for the jump's target, so it takes over the whole frame.
+                                    let outcome = unsafe { hand_over(code, &mut fr.regs[..f.regs as usize]) };
+                                    break 'run Exit::Return(outcome);
+                                }
                             }
                         }
                         goto!(*target);
