@@ -343,11 +343,7 @@ impl Vm {
                         // ArrayBox's hot methods in place first: the cheapest test, and the
                         // commonest call in array code (a user box is never an array).
                         if let Some(hot) = hot {
-                            if fr.array_in_place(*hot, *recv, args, *dst) {
-                                // `set` and `push` in place leave void, nothing to release.
-                                if *discard && matches!(hot, Hot::Get) {
-                                    fr.set(*dst, Value::Void);
-                                }
+                            if fr.array_in_place(*hot, *recv, args, *dst, *discard) {
                                 continue;
                             }
                         }
@@ -683,9 +679,10 @@ impl Frame {
     /// ArrayBox `get(i)`, `set(i, v)` and `length()` on an array and an Integer index in
     /// range, and `push(v)`, done in place with whole-word copies, as compiled code does them; `false`
     /// (nothing done) for anything else. The operands go as in the hot path: the element
-    /// is read (or the old one released), then the receiver and the arguments.
+    /// is read (or the old one released), then the receiver and the arguments. A result
+    /// that is `discard`ed is not written at all (`dst` stays void).
     #[inline(always)]
-    fn array_in_place(&mut self, hot: Hot, recv: u32, args: &[u32], dst: u32) -> bool {
+    fn array_in_place(&mut self, hot: Hot, recv: u32, args: &[u32], dst: u32, discard: bool) -> bool {
         let Value::Obj(o) = self.get(recv) else { return false };
         let Obj::Array(items) = &**o else { return false };
         // The receiver's register keeps the array alive until it is released below.
@@ -699,7 +696,9 @@ impl Frame {
             (Hot::Length, []) => {
                 let n = items.len();
                 self.release(&[recv]);
-                self.set_number(dst, tag::INT, n as u64);
+                if !discard {
+                    self.set_number(dst, tag::INT, n as u64);
+                }
             }
             (Hot::Get, [i]) => match index(self, *i) {
                 // SAFETY (both): a live element; a copy counts its reference before the
@@ -707,12 +706,16 @@ impl Frame {
                 Some(Element::Packed(n)) => {
                     let n = unsafe { *n };
                     self.release(&[recv, *i]);
-                    self.set_number(dst, tag::INT, n as u64);
+                    if !discard {
+                        self.set_number(dst, tag::INT, n as u64);
+                    }
                 }
                 Some(Element::Boxed(element)) => {
-                    let copy = unsafe { (*element).clone() };
+                    let copy = (!discard).then(|| unsafe { (*element).clone() });
                     self.release(&[recv, *i]);
-                    self.set(dst, copy);
+                    if let Some(copy) = copy {
+                        self.set(dst, copy);
+                    }
                 }
                 None => return false,
             },
@@ -720,7 +723,9 @@ impl Frame {
                 let new = self.take(*v);
                 items.push(new);
                 self.release(&[recv]);
-                self.set_number(dst, tag::VOID, 0);
+                if !discard {
+                    self.set_number(dst, tag::VOID, 0);
+                }
             }
             (Hot::Set, [i, v]) => {
                 match (index(self, *i), self.get(*v)) {
@@ -733,7 +738,9 @@ impl Frame {
                     _ => return false,
                 }
                 self.release(&[recv, *i]);
-                self.set_number(dst, tag::VOID, 0);
+                if !discard {
+                    self.set_number(dst, tag::VOID, 0);
+                }
             }
             _ => return false,
         }
