@@ -208,6 +208,20 @@ impl Vm {
         // The next op: a pointer rather than an index, so that fetching an op is one load.
         let mut ip = f.ops.as_ptr();
         let mut caught: Option<Exception> = None;
+        // Back in `caller` once the running function has ended: its frame goes back to the
+        // pool (its locals' `fini`s run) before the caller sees the outcome; the value is
+        // where the result goes, by the caller's call op.
+        macro_rules! resume {
+            ($caller:expr) => {{
+                let caller: Suspended = $caller;
+                self.recycle(func, std::mem::replace(&mut fr.regs, caller.regs));
+                program::leave_call();
+                (func, ip, caught) = (caller.func, caller.ip, caller.caught);
+                f = self.function(func);
+                // SAFETY: a caller is suspended just after its call op.
+                unsafe { &*ip.sub(1) }.result_to()
+            }};
+        }
         loop {
             let exit = 'run: loop {
                 // SAFETY: `ip` starts at the first op and then is either a jump target (a
@@ -329,7 +343,17 @@ impl Vm {
                         }
                         goto!(*target);
                     }
-                    Op::Return(r) => break 'run Exit::Return(Ok(fr.take(*r))),
+                    Op::Return(r) => {
+                        let v = fr.take(*r);
+                        // A caller waiting in this loop, the common case, without leaving it.
+                        match callers.pop() {
+                            Some(caller) => {
+                                let to = resume!(caller);
+                                fr.store(to.dst, v, to.discard);
+                            }
+                            None => break 'run Exit::Return(Ok(v)),
+                        }
+                    }
                     Op::Call { func: callee, args, .. } => start!(
                         *callee,
                         #[inline(always)]
@@ -418,20 +442,14 @@ impl Vm {
                         }
                         exit = Exit::Return(Err(error));
                     }
-                    // The activation ends: its frame goes back to the pool (its locals'
-                    // `fini`s run) before the caller sees the outcome.
+                    // The activation ends, as in `resume`.
                     Exit::Return(outcome) => {
                         let Some(caller) = callers.pop() else {
                             self.recycle(func, fr.regs);
                             program::leave_call();
                             return outcome;
                         };
-                        self.recycle(func, std::mem::replace(&mut fr.regs, caller.regs));
-                        program::leave_call();
-                        (func, ip, caught) = (caller.func, caller.ip, caller.caught);
-                        f = self.function(func);
-                        // SAFETY: a caller is suspended just after its call op.
-                        let to = unsafe { &*ip.sub(1) }.result_to();
+                        let to = resume!(caller);
                         match outcome {
                             Ok(v) => {
                                 fr.store(to.dst, v, to.discard);
