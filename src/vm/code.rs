@@ -293,8 +293,7 @@ impl VmFunction {
 
     /// Where an exception raised by op `pc` goes, if anywhere in this function.
     pub fn handler_at(&self, pc: usize) -> Option<u32> {
-        let pc = pc as u32;
-        self.handlers.iter().find(|(start, end, _)| (*start..*end).contains(&pc)).map(|h| h.2)
+        handler_in(&self.handlers, pc)
     }
 
     /// The MIR block that starts at op `pc` (a jump target).
@@ -426,15 +425,20 @@ fn compile_function(f: &mir::Function, shapes: &[Shape], tiered: bool) -> VmFunc
 /// block starts), so reading them twice is sound; the copy is made only where the jump
 /// and the test have the same handler, so an error in it goes where it went.
 fn thread_jumps_to_tests(ops: &mut [Op], handlers: &[(u32, u32, u32)]) {
-    let handler = |at: usize| handlers.iter().find(|(from, to, _)| (*from..*to).contains(&(at as u32))).map(|h| h.2);
     for at in 0..ops.len() {
         let Op::Jump(target) = ops[at] else { continue };
         if let Op::CmpBranch { op, lhs, rhs, then_to, else_to, loc } = ops[target as usize] {
-            if handler(at) == handler(target as usize) {
+            if handler_in(handlers, at) == handler_in(handlers, target as usize) {
                 ops[at] = Op::CmpBranch { op, lhs, rhs, then_to, else_to, loc };
             }
         }
     }
+}
+
+/// The handler of op `pc`, in `(first op, last op + 1, handler)` ranges.
+fn handler_in(handlers: &[(u32, u32, u32)], pc: usize) -> Option<u32> {
+    let pc = pc as u32;
+    handlers.iter().find(|(start, end, _)| (*start..*end).contains(&pc)).map(|h| h.2)
 }
 
 fn compile_inst(inst: &Inst, u: &impl Fn(u32) -> u32, shapes: &[Shape]) -> Op {

@@ -208,6 +208,13 @@ impl Vm {
         // The next op: a pointer rather than an index, so that fetching an op is one load.
         let mut ip = f.ops.as_ptr();
         let mut caught: Option<Exception> = None;
+        // A jump to op number `target`. SAFETY: it is a block start (a jump target or a
+        // handler), below the number of ops.
+        macro_rules! goto {
+            ($target:expr) => {
+                ip = unsafe { f.ops.as_ptr().add($target as usize) }
+            };
+        }
         // Back in `caller` once the running function has ended: its frame goes back to the
         // pool (its locals' `fini`s run) before the caller sees the outcome; the value is
         // where the result goes, by the caller's call op.
@@ -223,19 +230,13 @@ impl Vm {
             }};
         }
         loop {
-            let exit = 'run: loop {
+            let mut exit = 'run: loop {
                 // SAFETY: `ip` starts at the first op and then is either a jump target (a
                 // block start, or a back-edge's jump after the code) or the op after a
                 // non-terminator; every block ends in a terminator, so `ip` never passes
                 // the end of `ops`.
                 let op = unsafe { &*ip };
                 ip = unsafe { ip.add(1) };
-                // A jump to op number `target` (below the number of ops, as above).
-                macro_rules! goto {
-                    ($target:expr) => {
-                        ip = unsafe { f.ops.as_ptr().add($target as usize) }
-                    };
-                }
                 if PROFILE {
                     self.count(op, &fr);
                 }
@@ -425,7 +426,6 @@ impl Vm {
                     _ => cold!(),
                 }
             };
-            let mut exit = exit;
             loop {
                 match exit {
                     Exit::Raise(error) => {
@@ -436,8 +436,7 @@ impl Vm {
                         }
                         if let Some(handler) = f.handler_at(f.index_of(ip) - 1) {
                             caught = Some(error);
-                            // SAFETY: a handler is a block start.
-                            ip = unsafe { f.ops.as_ptr().add(handler as usize) };
+                            goto!(handler);
                             break;
                         }
                         exit = Exit::Return(Err(error));
@@ -474,7 +473,8 @@ impl Vm {
     }
 
     /// Instructions that are not worth a place in the hot loop: none of them transfers
-    /// control.
+    /// control, but a method call that turns out to be an interpreted one hands its
+    /// callee and frame back for the loop to go on in.
     #[inline(never)]
     fn step_cold(&self, op: &Op, fr: &mut Frame, caught: &mut Option<Exception>) -> RtResult<Option<Callee>> {
         match op {
