@@ -457,7 +457,7 @@ impl<'a, M: Module> FnLower<'a, M> {
         let w = self.words(r);
         match w.tag {
             Some(tag) if tag < FIRST_HEAP_TAG => {}
-            _ if r == 0 && self.f.has_me => self.count_reference(w),
+            _ if r == 0 && self.f.has_me() => self.count_reference(w),
             _ => {
                 let is_heap = self.is_heap(w);
                 self.when(is_heap, |this| this.count_reference(w));

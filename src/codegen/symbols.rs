@@ -40,7 +40,15 @@ mod tests {
     use crate::mir::Function;
 
     fn function(name: &str) -> Function {
-        Function { name: name.into(), params: 0, has_me: false, regs: 0, blocks: Vec::new(), range: None }
+        Function {
+            name: name.into(),
+            params: 0,
+            owner: None,
+            regs: 0,
+            locals: Vec::new(),
+            blocks: Vec::new(),
+            range: None,
+        }
     }
 
     #[test]

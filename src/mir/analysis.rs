@@ -26,9 +26,14 @@ pub fn single_use_temporaries(f: &Function) -> Vec<bool> {
             use_at[u as usize] = (b, block.insts.len());
         }
     }
+    let mut named = vec![false; n];
+    for &r in &f.locals {
+        named[r as usize] = true;
+    }
     (0..n)
         .map(|r| {
             r >= f.params as usize
+                && !named[r]
                 && defs[r] == 1
                 && uses[r] == 1
                 && def_at[r].0 == use_at[r].0
@@ -160,7 +165,7 @@ mod tests {
         let f = Function {
             name: "f".into(),
             params: 1,
-            has_me: false,
+            owner: None,
             regs: 5,
             blocks: vec![
                 block(vec![int(1, 0), int(2, 1)], Terminator::Jump(1)),
@@ -170,6 +175,7 @@ mod tests {
                 ),
                 block(vec![], Terminator::Return(1)),
             ],
+            locals: Vec::new(),
             range: None,
         };
         let temps = single_use_temporaries(&f);

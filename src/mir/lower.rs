@@ -163,6 +163,8 @@ struct FnLower<'a> {
     current: BlockId,
     handler: Option<BlockId>,
     locals: FxHashMap<String, Reg>,
+    /// Every register `declare` gave a name, in order (`Function::locals`).
+    named: Vec<Reg>,
     /// The function lowered (none for the script and static initialisers), and the boxes
     /// its locals are known to hold, worked out when first asked.
     function: Option<&'a ast::Function>,
@@ -196,6 +198,7 @@ impl<'a> FnLower<'a> {
             current: 0,
             handler: None,
             locals: FxHashMap::default(),
+            named: Vec::new(),
             function: None,
             known: std::cell::OnceCell::new(),
             range: None,
@@ -219,12 +222,12 @@ impl<'a> FnLower<'a> {
 
     fn finish(mut self, diags: &mut Vec<Diagnostic>) -> Function {
         diags.append(&mut self.diags);
-        let has_me = self.owner.is_some();
         Function {
             name: self.name,
             params: self.params,
-            has_me,
+            owner: self.owner,
             regs: self.regs,
+            locals: self.named,
             blocks: self.blocks,
             range: self.range,
         }
@@ -548,6 +551,7 @@ impl<'a> FnLower<'a> {
         let r = self.new_reg();
         self.bind(r, value);
         self.locals.insert(name.to_string(), r);
+        self.named.push(r);
     }
 
     /// `target = value` for a variable's register. When `value` is a temporary the last

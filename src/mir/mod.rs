@@ -209,9 +209,14 @@ pub struct Function {
     pub name: String,
     /// Parameter count, `me` included for methods; parameters are registers 0..params.
     pub params: u32,
-    /// A method: register 0 is `me`, an instance, and nothing writes it.
-    pub has_me: bool,
+    /// A method of this box (or of a box delegating to it): register 0 is `me`, an
+    /// instance, and nothing writes it.
+    pub owner: Option<BoxId>,
     pub regs: u32,
+    /// The registers of named local variables (`local x`, a catch variable), ascending.
+    /// Such a register holds its value until it is reassigned or the function returns,
+    /// so it is never a temporary, even when it is written and read once.
+    pub locals: Vec<Reg>,
     /// Block 0 is the entry.
     pub blocks: Vec<Block>,
     /// The source it was compiled from, first and last position (none for the script
@@ -220,6 +225,10 @@ pub struct Function {
 }
 
 impl Function {
+    pub fn has_me(&self) -> bool {
+        self.owner.is_some()
+    }
+
     /// The name a user knows it by: `Point.add`, `fib`.
     pub fn source_name(&self) -> &str {
         self.name.split_once('/').map_or(&self.name, |(name, _)| name)

@@ -96,8 +96,13 @@ impl Display for Terminator {
 
 impl Display for Function {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let me = if self.has_me { "me, " } else { "" };
-        writeln!(f, "fn {}({me}params {}, regs {}) {{", self.name, self.params, self.regs)?;
+        let me = if self.has_me() { "me, " } else { "" };
+        write!(f, "fn {}({me}params {}, regs {}", self.name, self.params, self.regs)?;
+        if !self.locals.is_empty() {
+            let locals: Vec<String> = self.locals.iter().map(|r| format!("%{r}")).collect();
+            write!(f, ", locals {}", locals.join(" "))?;
+        }
+        writeln!(f, ") {{")?;
         for (i, block) in self.blocks.iter().enumerate() {
             match block.handler {
                 Some(h) => writeln!(f, "bb{i}: (handler bb{h})")?,

@@ -126,8 +126,9 @@ mod tests {
         let mut f = Function {
             name: "t".into(),
             params: 0,
-            has_me: false,
+            owner: None,
             regs: 3,
+            locals: Vec::new(),
             range: None,
             blocks: vec![
                 block(vec![c(0)], Terminator::Branch { cond: 0, then_to: 1, else_to: 2 }),

@@ -20,7 +20,7 @@ fn verify_function(module: &Module, f: &Function) -> Result<(), String> {
     if f.params > f.regs {
         return Err("more parameters than registers".into());
     }
-    if f.has_me && (f.params == 0 || f.blocks.iter().flat_map(|b| &b.insts).any(|i| i.dst() == Some(0))) {
+    if f.has_me() && (f.params == 0 || f.blocks.iter().flat_map(|b| &b.insts).any(|i| i.dst() == Some(0))) {
         return Err("a method's `me` (%0) must be a parameter that nothing writes".into());
     }
     let handlers: Vec<BlockId> = f.blocks.iter().filter_map(|b| b.handler).collect();
@@ -31,6 +31,7 @@ fn verify_function(module: &Module, f: &Function) -> Result<(), String> {
             Err(format!("register %{r} out of range"))
         }
     };
+    f.locals.iter().try_for_each(|&r| reg(r))?;
     let block = |b: BlockId| {
         if (b as usize) < f.blocks.len() {
             Ok(())
@@ -99,7 +100,15 @@ mod tests {
         Module {
             files: vec![],
             boxes: vec![],
-            functions: vec![Function { name: "main".into(), params: 0, has_me: false, regs: 1, blocks, range: None }],
+            functions: vec![Function {
+                name: "main".into(),
+                params: 0,
+                owner: None,
+                regs: 1,
+                locals: Vec::new(),
+                blocks,
+                range: None,
+            }],
             globals: vec![],
             entry: 0,
         }
@@ -133,7 +142,7 @@ mod tests {
             handler: None,
         };
         let mut m = module(vec![writes_me]);
-        m.functions[0].has_me = true;
+        m.functions[0].owner = Some(0);
         m.functions[0].params = 1;
         assert!(verify(&m).unwrap_err().contains("`me`"));
         m.functions[0].blocks[0].insts.clear();

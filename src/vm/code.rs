@@ -511,7 +511,7 @@ mod tests {
         Function {
             name: "f".into(),
             params: 1,
-            has_me: false,
+            owner: None,
             regs: 4,
             blocks: vec![
                 block(vec![int(1, 0), int(3, 1)], Terminator::Jump(1)),
@@ -525,6 +525,7 @@ mod tests {
                 ),
                 block(vec![], Terminator::Return(1)),
             ],
+            locals: Vec::new(),
             range: None,
         }
     }
