@@ -5,7 +5,9 @@ use nyash_runtime::ops::Cmp;
 
 /// Temporaries: registers written once and read once, later in the same block. Their one
 /// read is their last, so backends move the value out there (and a temporary never keeps
-/// a box alive longer than the expression that made it).
+/// a box alive longer than the expression that made it). A named local is one only when
+/// it holds the result of an operator or a constant: never an instance, so no `fini` or
+/// weak field can tell when it goes.
 pub fn single_use_temporaries(f: &Function) -> Vec<bool> {
     let n = f.regs as usize;
     let (mut defs, mut uses) = (vec![0u32; n], vec![0u32; n]);
@@ -30,11 +32,14 @@ pub fn single_use_temporaries(f: &Function) -> Vec<bool> {
     for &r in &f.locals {
         named[r as usize] = true;
     }
+    let operator_result = |(b, i): (usize, usize)| {
+        matches!(f.blocks[b].insts[i], Inst::Const { .. } | Inst::Binary { .. } | Inst::Unary { .. })
+    };
     (0..n)
         .map(|r| {
             r >= f.params as usize
-                && !named[r]
                 && defs[r] == 1
+                && (!named[r] || operator_result(def_at[r]))
                 && uses[r] == 1
                 && def_at[r].0 == use_at[r].0
                 && def_at[r].1 < use_at[r].1

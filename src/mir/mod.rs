@@ -10,6 +10,7 @@
 
 pub mod analysis;
 pub mod index;
+pub mod inline;
 pub mod known;
 pub mod lower;
 pub mod print;
