@@ -13,13 +13,14 @@
 //! 0, or 1 with the exception pending in the runtime. A failing runtime call branches to
 //! the MIR block's handler, or to the unwind path that releases the frame and returns 1.
 
+mod fields;
 mod runtime_fns;
 mod symbols;
 mod values;
 
 pub use symbols::symbol_names;
 
-use crate::mir::{self, BinaryOp, BoxDef, Const, Inst, Loc, Reg, Terminator, UnaryOp};
+use crate::mir::{self, BinaryOp, BoxDef, BoxId, Const, Inst, Loc, Reg, Terminator, UnaryOp};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::Imm64;
 use cranelift_codegen::ir::{
@@ -35,7 +36,7 @@ use nyash_runtime::abi::{pack_loc, CallCache, NOT_HOT, NO_CLASS};
 use nyash_runtime::array::{ITEMS_CAP_OFFSET, ITEMS_LEN_OFFSET, ITEMS_PACKED_OFFSET, ITEMS_PTR_OFFSET};
 use nyash_runtime::boxes::hot::Hot;
 use nyash_runtime::class::intern;
-use nyash_runtime::object::{FieldCache, Shape, ARRAY_CLASS, FIELDS_OFFSET, NOT_A_BOX};
+use nyash_runtime::object::{Shape, ARRAY_CLASS, NOT_A_BOX};
 use nyash_runtime::ops::{Arith, Cmp};
 use nyash_runtime::rc::CLASS_OFFSET;
 use nyash_runtime::value::{tag, PAYLOAD_OFFSET, SLOT_BYTES};
@@ -54,8 +55,6 @@ const TAG_OBJ: i64 = tag::OBJ as i64;
 const FIRST_HEAP_TAG: i64 = tag::FIRST_HEAP as i64;
 const SLOT: i32 = SLOT_BYTES;
 /// Where a field site's cache keeps its class and slot.
-const FIELD_CLASS_OFFSET: i32 = std::mem::offset_of!(FieldCache, class) as i32;
-const FIELD_SLOT_OFFSET: i32 = std::mem::offset_of!(FieldCache, slot) as i32;
 /// Where a call site's cache keeps the code of the class it saw.
 const CODE_OFFSET: i32 = std::mem::offset_of!(CallCache, code) as i32;
 
@@ -117,6 +116,7 @@ pub struct CodeGen {
     callees: Callees,
     /// Each box's, by class id.
     shapes: Vec<Shape>,
+    layouts: fields::Layouts,
     /// The program's call depth limit (`mir::Module::depth_limit`).
     depth_limit: u32,
     strings: FxHashMap<String, DataId>,
@@ -133,6 +133,7 @@ impl CodeGen {
             rt,
             callees,
             shapes,
+            layouts: fields::Layouts::new(&program.boxes),
             depth_limit: program.depth_limit(),
             strings: FxHashMap::default(),
             builder_context: FunctionBuilderContext::new(),
@@ -228,6 +229,9 @@ struct FnLower<'a, M: Module> {
     live: Vec<(Reg, Words)>,
     /// The Cranelift variable of each Integer variable, which holds its payload.
     int_vars: Vec<Option<Variable>>,
+    /// The box of each register that holds an instance `alloc` made earlier in the
+    /// current block (and nothing has written since): its fields are at known slots.
+    fresh: Vec<Option<BoxId>>,
     entry: Entry,
     imports: FxHashMap<FuncId, FuncRef>,
     /// The MIR block being lowered.
@@ -282,6 +286,7 @@ impl<'a, M: Module> FnLower<'a, M> {
             temps,
             live: Vec::new(),
             int_vars,
+            fresh: vec![None; f.regs as usize],
             entry,
             imports: FxHashMap::default(),
             current: 0,
@@ -355,6 +360,7 @@ impl<'a, M: Module> FnLower<'a, M> {
         for (i, block) in self.f.blocks.iter().enumerate() {
             self.current = i;
             self.builder.switch_to_block(self.blocks[i]);
+            self.fresh.fill(None);
             let fused = mir::analysis::fused_compare(block, &self.temps);
             let insts = if fused.is_some() { &block.insts[..block.insts.len() - 1] } else { &block.insts[..] };
             for (i, inst) in insts.iter().enumerate() {
@@ -560,6 +566,7 @@ impl<'a, M: Module> FnLower<'a, M> {
                 let (fini, out) = (self.i32(shape.has_fini as u32), self.result_slot());
                 self.call_rt(rt.alloc, &[c, n, fini, out]);
                 self.define_result(*dst);
+                self.fresh[*dst as usize] = Some(*class);
             }
             Inst::SetInner { obj, src } => {
                 let (o, s) = (self.operand(*obj), self.operand(*src));
@@ -621,91 +628,6 @@ impl<'a, M: Module> FnLower<'a, M> {
                 self.define_result(*dst);
             }
         }
-    }
-
-    /// A field site's inline path: when `obj` is a box whose class is the one the site's
-    /// cache holds (only ever a strong field that the access may touch), the builder is
-    /// left in the hit block and the address of the field's value returned; the miss block
-    /// takes everything else to the runtime, which fills the cache.
-    fn field_hit(&mut self, obj: Reg, cache: ClValue) -> Option<(ClValue, Block)> {
-        let w = self.words(obj);
-        if matches!(w.tag, Some(t) if t != TAG_OBJ) {
-            return None;
-        }
-        let flags = MemFlagsData::trusted();
-        let (check, hit, miss) =
-            (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
-        self.builder.set_cold_block(miss);
-        let is_box = self.has_tag(w, TAG_OBJ);
-        self.builder.ins().brif(is_box, check, &[], miss, &[]);
-        self.builder.switch_to_block(check);
-        let class = self.builder.ins().load(types::I32, flags, w.hi, CLASS_OFFSET);
-        let cached = self.builder.ins().load(types::I32, flags, cache, FIELD_CLASS_OFFSET);
-        let same = self.builder.ins().icmp(IntCC::Equal, class, cached);
-        self.builder.ins().brif(same, hit, &[], miss, &[]);
-        self.builder.switch_to_block(hit);
-        let slot = self.builder.ins().load(types::I32, flags, cache, FIELD_SLOT_OFFSET);
-        let slot = self.builder.ins().uextend(self.ptr, slot);
-        let offset = self.builder.ins().imul_imm_s(slot, SLOT as i64);
-        let fields = self.builder.ins().load(self.ptr, flags, w.hi, FIELDS_OFFSET);
-        Some((self.builder.ins().iadd(fields, offset), miss))
-    }
-
-    /// `dst = obj.field`: inline on a cache hit (the value copied out of the field array),
-    /// else `nyrt_get_field`. Either way the object goes before the result is stored, as
-    /// in the VM.
-    fn get_field(&mut self, dst: Reg, obj: Reg, field: &str, via_me: bool, loc: &Loc) {
-        let cache = self.field_cache();
-        let done = self.words_block();
-        let live = self.live.clone();
-        if let Some((addr, miss)) = self.field_hit(obj, cache) {
-            let flags = MemFlagsData::trusted();
-            let lo = self.builder.ins().load(types::I64, flags, addr, 0);
-            let hi = self.builder.ins().load(types::I64, flags, addr, PAYLOAD_OFFSET);
-            let value = Words { lo, hi, tag: None };
-            let is_heap = self.is_heap(value);
-            self.when(is_heap, |this| this.count_reference(value));
-            self.release_temp(obj);
-            self.builder.ins().jump(done, &[lo.into(), hi.into()]);
-            self.live = live;
-            self.builder.switch_to_block(miss);
-        }
-        let (o, f, m) = (self.operand(obj), self.i32(intern(field)), self.i32(via_me as u32));
-        let (out, l) = (self.result_slot(), self.loc(loc));
-        let status = self.call_rt(self.cg.rt.get_field, &[o, f, m, out, l, cache]);
-        self.release_temp(obj);
-        self.check(status);
-        self.join_result(done, dst);
-    }
-
-    /// `obj.field = src`: inline on a cache hit (the value stored in place, then the old
-    /// one released), else `nyrt_set_field`. The object goes last, as in the VM.
-    fn set_field(&mut self, obj: Reg, field: &str, src: Reg, via_me: bool, loc: &Loc) {
-        let cache = self.field_cache();
-        let done = self.builder.create_block();
-        let live = self.live.clone();
-        if let Some((addr, miss)) = self.field_hit(obj, cache) {
-            let flags = MemFlagsData::trusted();
-            let new = if self.is_temp(src) { self.move_out(src) } else { self.clone_words(src) };
-            let old_lo = self.builder.ins().load(types::I64, flags, addr, 0);
-            let old_hi = self.builder.ins().load(types::I64, flags, addr, PAYLOAD_OFFSET);
-            self.builder.ins().store(flags, new.lo, addr, 0);
-            self.builder.ins().store(flags, new.hi, addr, PAYLOAD_OFFSET);
-            self.release_scratch(Words { lo: old_lo, hi: old_hi, tag: None });
-            self.release_temp(obj);
-            self.builder.ins().jump(done, &[]);
-            self.live = live;
-            self.builder.switch_to_block(miss);
-        }
-        let (o, f, s) = (self.operand(obj), self.i32(intern(field)), self.operand(src));
-        let (m, l) = (self.i32(via_me as u32), self.loc(loc));
-        let status = self.call_rt(self.cg.rt.set_field, &[o, f, s, m, l, cache]);
-        // The VM moves the value into the field (a weak field drops it there), then lets
-        // the object go.
-        self.release_temps(&[src, obj]);
-        self.check(status);
-        self.builder.ins().jump(done, &[]);
-        self.builder.switch_to_block(done);
     }
 
     /// `dst =` the value a runtime call or compiled callee wrote to `out`.
@@ -1047,13 +969,6 @@ impl<'a, M: Module> FnLower<'a, M> {
     fn call_cache(&mut self) -> ClValue {
         let mut bytes = vec![0u8; std::mem::size_of::<CallCache>()];
         bytes[..4].copy_from_slice(&NO_CLASS.to_le_bytes());
-        self.site_data(bytes)
-    }
-
-    /// A fresh, writable `object::FieldCache` for one field access site, holding no class.
-    fn field_cache(&mut self) -> ClValue {
-        let mut bytes = vec![0u8; std::mem::size_of::<FieldCache>()];
-        bytes[..4].copy_from_slice(&FieldCache::EMPTY.class.to_le_bytes());
         self.site_data(bytes)
     }
 

@@ -171,6 +171,7 @@ impl<M: Module> FnLower<'_, M> {
     /// (an Integer variable has none to release, and `w` is an Integer: the analysis says
     /// so).
     pub(super) fn define(&mut self, dst: Reg, w: Words) {
+        self.fresh[dst as usize] = None;
         if self.is_temp(dst) {
             self.live.push((dst, w));
         } else if let Some(var) = self.int_var(dst) {
