@@ -1,8 +1,8 @@
-/* C twin of mandelbrot.nyash: a 1200x800 grid, up to 100 iterations a point. */
+/* C twin of mandelbrot.nyash: a 1800x1200 grid, up to 100 iterations a point. */
 #include <stdio.h>
 
 int main(void) {
-    int width = 1200, height = 800;
+    int width = 1800, height = 1200;
     long inside = 0, steps = 0;
     for (int py = 0; py < height; py++) {
         double ci = py * 2.0 / height - 1.0;

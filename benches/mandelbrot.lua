@@ -1,5 +1,5 @@
--- Lua 5.4 twin of mandelbrot.nyash: a 1200x800 grid, up to 100 iterations a point.
-local width, height = 1200, 800
+-- Lua 5.4 twin of mandelbrot.nyash: a 1800x1200 grid, up to 100 iterations a point.
+local width, height = 1800, 1200
 local inside, steps = 0, 0
 for py = 0, height - 1 do
     local ci = py * 2.0 / height - 1.0

@@ -1,4 +1,4 @@
--- Lua 5.4 twin of points.nyash: 9,000,000 Point allocations, field reads and method calls.
+-- Lua 5.4 twin of points.nyash: 20,000,000 Point allocations, field reads and method calls.
 local Point = {}
 Point.__index = Point
 
@@ -15,7 +15,7 @@ function Point:sum()
 end
 
 local acc = Point.new(0, 0)
-for i = 0, 8999999 do
+for i = 0, 19999999 do
     acc = acc:add(Point.new(i, 1 - i))
     acc.x = acc.x + 1
 end

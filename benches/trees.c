@@ -1,4 +1,4 @@
-/* C twin of trees.nyash: perfect binary trees of depth 4..14 below a maximum of 15, built with malloc, checked
+/* C twin of trees.nyash: perfect binary trees of depth 4..16 below a maximum of 16, built with malloc, checked
  * and freed. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +23,7 @@ static void release(Node *n) {
 }
 
 int main(void) {
-    int max = 15;
+    int max = 16;
     for (int depth = 4; depth <= max; depth += 2) {
         long iterations = 1L << (max - depth + 4), total = 0;
         for (long i = 0; i < iterations; i++) {

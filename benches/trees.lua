@@ -1,4 +1,4 @@
--- Lua 5.4 twin of trees.nyash: perfect binary trees of depth 4..14 below a maximum of 15, built and checked.
+-- Lua 5.4 twin of trees.nyash: perfect binary trees of depth 4..16 below a maximum of 16, built and checked.
 local function make(depth)
     if depth == 0 then
         return { left = nil, right = nil }
@@ -13,7 +13,7 @@ local function check(node)
     return 1 + check(node.left) + check(node.right)
 end
 
-local max = 15
+local max = 16
 for depth = 4, max, 2 do
     local iterations = 1 << (max - depth + 4)
     local total = 0
