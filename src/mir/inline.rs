@@ -159,3 +159,49 @@ fn counts(insts: &[Inst], result: Reg, regs: u32) -> (Vec<u32>, Vec<u32>) {
     reads[result as usize] += 1;
     (defs, reads)
 }
+
+#[cfg(test)]
+mod tests {
+    use expect_test::expect;
+
+    fn function(source: &str, name: &str) -> String {
+        let module = crate::driver::compile_text("t.nyash", source.to_string(), std::io::sink()).expect("compiles");
+        module.functions.iter().find(|f| f.name == name).expect("the function").to_string()
+    }
+
+    #[test]
+    fn a_field_storing_constructor_is_inlined_and_what_it_did_not_keep_dropped() {
+        let source = "box P {\n init { x }\n birth(x, unused) { me.x = x }\n}\n\
+                      function make(a) {\n return new P(a, new P(1, 2))\n}\n";
+        expect![[r#"
+            fn make/1(params 1, regs 16) {
+            bb0:
+                %3 = const 1
+                %4 = const 2
+                %5 = alloc box0
+                setfield %5.x, %3 me @3:24
+                %11 = move %5
+                drop %5
+                drop %4
+                %2 = move %11
+                %6 = alloc box0
+                setfield %6.x, %0 me @3:24
+                %15 = move %6
+                drop %6
+                drop %2
+                %1 = move %15
+                return %1
+            }
+        "#]]
+        .assert_eq(&function(source, "make/1"));
+    }
+
+    #[test]
+    fn a_body_that_can_fail_or_call_is_not_inlined() {
+        let source = "box P {\n init { x }\n birth(x) { me.x = x + 1 }\n}\n\
+                      box Q {\n init { p }\n birth(v) { me.p = new P(v) }\n}\n\
+                      function make(a) {\n return new Q(a)\n}\n";
+        let make = function(source, "make/1");
+        assert!(make.contains("call f"), "{make}");
+    }
+}
