@@ -130,7 +130,22 @@ impl Items {
     }
 
     /// Append `value`: in place while packed and `value` is an Integer.
+    #[inline]
     pub fn push(&self, value: Value) {
+        if let Value::Int(n) = value {
+            if self.is_packed() && self.borrows.get() == 0 && self.len.get() < self.cap.get() {
+                // SAFETY: packed, no view exists, and the buffer has room for one more.
+                unsafe { *(self.ptr.get() as *mut i64).add(self.len.get()) = n };
+                self.len.set(self.len.get() + 1);
+                return;
+            }
+        }
+        self.push_growing(value)
+    }
+
+    /// `push` where the array must grow or unpack.
+    #[inline(never)]
+    fn push_growing(&self, value: Value) {
         match value {
             Value::Int(n) if self.is_packed() && self.borrows.get() == 0 => {
                 // SAFETY: packed, and no view exists; the parts go back below.
