@@ -34,18 +34,26 @@ fn level_bytes(max_regs: u32) -> u64 {
     frame_budget(max_regs) + RUNTIME_LEVEL_BYTES
 }
 
+/// The stack the functions that are on it at most once take (the entry: see
+/// `mir::Module::run_once`), whose frames are counted once rather than at every level.
+pub fn once_bytes(regs: impl IntoIterator<Item = u32>) -> u64 {
+    regs.into_iter().map(level_bytes).sum()
+}
+
 /// The stack such a program runs on: [`STACK_BYTES`], or enough for [`MIN_DEPTH`] levels
-/// of its largest frame where that is more.
-pub fn stack_bytes(max_regs: u32) -> usize {
-    (STACK_BYTES as u64).max(MIN_DEPTH as u64 * level_bytes(max_regs)) as usize
+/// of its largest frame, beside the `once` bytes of its run-once functions, where that is
+/// more.
+pub fn stack_bytes(max_regs: u32, once: u64) -> usize {
+    (STACK_BYTES as u64).max(MIN_DEPTH as u64 * level_bytes(max_regs) + once) as usize
 }
 
 /// Its call depth limit: [`MAX_DEPTH`], or as many levels of its largest frame as fit in
-/// [`stack_bytes`] (never fewer than [`MIN_DEPTH`]). Every backend uses this one number,
-/// so the limit does not depend on how a backend lays out its frames (the VM's are on
-/// the heap), and compiled code never runs out of stack before it.
-pub fn depth_limit(max_regs: u32) -> u32 {
-    (stack_bytes(max_regs) as u64 / level_bytes(max_regs)).min(MAX_DEPTH as u64) as u32
+/// [`stack_bytes`] beside the run-once frames (never fewer than [`MIN_DEPTH`]). Every
+/// backend uses this one number, so the limit does not depend on how a backend lays out
+/// its frames (the VM's are on the heap), and compiled code never runs out of stack
+/// before it.
+pub fn depth_limit(max_regs: u32, once: u64) -> u32 {
+    ((stack_bytes(max_regs, once) as u64 - once) / level_bytes(max_regs)).min(MAX_DEPTH as u64) as u32
 }
 
 /// Run `f` on a thread with a [`STACK_BYTES`] stack; its result is the exit status.
@@ -245,12 +253,16 @@ mod tests {
     #[test]
     fn every_program_gets_the_depth_floor_and_the_stack_for_it() {
         for regs in [0, 10, 800, 5_000, 13_000, 24_006, 100_000, 1 << 20] {
-            let (limit, stack) = (depth_limit(regs), stack_bytes(regs) as u64);
-            assert!((MIN_DEPTH..=MAX_DEPTH).contains(&limit), "{regs} registers: limit {limit}");
-            assert!(limit as u64 * level_bytes(regs) <= stack, "{regs} registers: {limit} levels overflow {stack}");
-            assert!(stack >= STACK_BYTES as u64);
+            for once in [once_bytes([]), once_bytes([10, regs]), once_bytes([1 << 20])] {
+                let (limit, stack) = (depth_limit(regs, once), stack_bytes(regs, once) as u64);
+                assert!((MIN_DEPTH..=MAX_DEPTH).contains(&limit), "{regs} registers: limit {limit}");
+                let needed = limit as u64 * level_bytes(regs) + once;
+                assert!(needed <= stack, "{regs} registers: {limit} levels and {once} overflow {stack}");
+                assert!(stack >= STACK_BYTES as u64);
+            }
         }
-        // Common programs keep the common limit and stack.
-        assert_eq!((depth_limit(100), stack_bytes(100)), (MAX_DEPTH, STACK_BYTES));
+        // Common programs keep the common limit and stack, however large their entry.
+        let once = once_bytes([200_000]);
+        assert_eq!((depth_limit(100, once), stack_bytes(100, once)), (MAX_DEPTH, STACK_BYTES));
     }
 }

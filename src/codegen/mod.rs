@@ -187,7 +187,7 @@ impl CodeGen {
         f: &mir::Function,
     ) -> Result<FxHashMap<String, DataId>, String> {
         let mut used = FxHashMap::default();
-        for inst in f.blocks.iter().flat_map(|b| &b.insts) {
+        for inst in f.insts() {
             let text = match inst {
                 Inst::Const { value: Const::Str(s), .. } => s,
                 Inst::NewBuiltin { name, .. } => name,
@@ -251,9 +251,7 @@ impl<'a, M: Module> FnLower<'a, M> {
     ) -> Self {
         let ptr = module.target_config().pointer_type();
         let max_args = f
-            .blocks
-            .iter()
-            .flat_map(|b| &b.insts)
+            .insts()
             .map(|i| match i {
                 Inst::Call { args, .. } | Inst::NewBuiltin { args, .. } => args.len(),
                 Inst::BoxCall { args, .. } => args.len() + 1,

@@ -558,7 +558,8 @@ impl<'a> FnLower<'a> {
     /// `target = value` for a variable's register. When `value` is a temporary the last
     /// instruction just computed, that instruction writes `target` directly instead.
     fn bind(&mut self, target: Reg, value: Reg) {
-        let is_named = value < self.params || self.locals.values().any(|&r| r == value);
+        // (`named` is ascending: registers are numbered as they are made.)
+        let is_named = value < self.params || self.named.binary_search(&value).is_ok();
         if !is_named {
             if let Some(last) = self.blocks[self.current as usize].insts.last_mut() {
                 if let Some(dst) = last.dst_mut().filter(|d| **d == value) {

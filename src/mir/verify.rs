@@ -20,7 +20,7 @@ fn verify_function(module: &Module, f: &Function) -> Result<(), String> {
     if f.params > f.regs {
         return Err("more parameters than registers".into());
     }
-    if f.has_me() && (f.params == 0 || f.blocks.iter().flat_map(|b| &b.insts).any(|i| i.dst() == Some(0))) {
+    if f.has_me() && (f.params == 0 || f.insts().any(|i| i.dst() == Some(0))) {
         return Err("a method's `me` (%0) must be a parameter that nothing writes".into());
     }
     let handlers: Vec<BlockId> = f.blocks.iter().filter_map(|b| b.handler).collect();

@@ -337,7 +337,7 @@ fn compile_function(f: &mir::Function, shapes: &[Shape], tiered: bool) -> VmFunc
     // It lives after the registers, in every frame of the function (see `consts`).
     let mut consts = Vec::new();
     let mut folded: Vec<Option<u32>> = vec![None; f.regs as usize];
-    for inst in f.blocks.iter().flat_map(|b| &b.insts) {
+    for inst in f.insts() {
         if let Inst::Const { dst, value } = inst {
             if temps[*dst as usize] {
                 folded[*dst as usize] = Some(f.regs + consts.len() as u32);
