@@ -118,17 +118,6 @@ impl<M: Module> FnLower<'_, M> {
         Some((self.builder.ins().iadd(fields, offset), miss))
     }
 
-    /// The value at `addr`, a field, copied out with a reference of its own.
-    fn field_value(&mut self, addr: ClValue) -> Words {
-        let flags = MemFlagsData::trusted();
-        let lo = self.builder.ins().load(types::I64, flags, addr, 0);
-        let hi = self.builder.ins().load(types::I64, flags, addr, PAYLOAD_OFFSET);
-        let value = Words { lo, hi, tag: None };
-        let is_heap = self.is_heap(value);
-        self.when(is_heap, |this| this.count_reference(value));
-        value
-    }
-
     /// Store `src` in the field at `addr`, then release the value it replaces.
     fn store_field(&mut self, addr: ClValue, src: Reg) {
         let flags = MemFlagsData::trusted();
@@ -145,7 +134,7 @@ impl<M: Module> FnLower<'_, M> {
     /// in the VM.
     pub(super) fn get_field(&mut self, dst: Reg, obj: Reg, field: &str, via_me: bool, loc: &Loc) {
         if let Some(addr) = self.fixed_field(obj, field, via_me) {
-            let value = self.field_value(addr);
+            let value = self.copy_at(addr);
             self.release_temp(obj);
             self.define(dst, value);
             return;
@@ -154,7 +143,7 @@ impl<M: Module> FnLower<'_, M> {
         let done = self.words_block();
         let live = self.live.clone();
         if let Some((addr, miss)) = self.field_hit(obj, cache) {
-            let value = self.field_value(addr);
+            let value = self.copy_at(addr);
             self.release_temp(obj);
             self.builder.ins().jump(done, &[value.lo.into(), value.hi.into()]);
             self.live = live;

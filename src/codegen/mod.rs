@@ -815,14 +815,7 @@ impl<'a, M: Module> FnLower<'a, M> {
                 let n = self.builder.ins().load(types::I64, flags, addr, 0);
                 Words { lo: self.builder.ins().iconst(types::I64, TAG_INT), hi: n, tag: Some(TAG_INT) }
             }
-            (Hot::Get, _) => {
-                let lo = self.builder.ins().load(types::I64, flags, addr, 0);
-                let hi = self.builder.ins().load(types::I64, flags, addr, PAYLOAD_OFFSET);
-                let value = Words { lo, hi, tag: None };
-                let is_heap = self.is_heap(value);
-                self.when(is_heap, |this| this.count_reference(value));
-                value
-            }
+            (Hot::Get, _) => self.copy_at(addr),
             (_, Some(new)) => {
                 // A set releases what it replaces, unless that is a bare Integer.
                 let old = (hot == Hot::Set && !packed).then(|| {

@@ -306,6 +306,17 @@ impl<M: Module> FnLower<'_, M> {
         self.builder.switch_to_block(done);
     }
 
+    /// The value at `addr` (a field, an element), copied out with a reference of its own.
+    pub(super) fn copy_at(&mut self, addr: ClValue) -> Words {
+        let flags = MemFlagsData::trusted();
+        let lo = self.builder.ins().load(types::I64, flags, addr, 0);
+        let hi = self.builder.ins().load(types::I64, flags, addr, PAYLOAD_OFFSET);
+        let value = Words { lo, hi, tag: None };
+        let is_heap = self.is_heap(value);
+        self.when(is_heap, |this| this.count_reference(value));
+        value
+    }
+
     /// Count one more reference to the box or string `w` holds.
     pub(super) fn count_reference(&mut self, w: Words) {
         let flags = MemFlagsData::trusted();
