@@ -24,8 +24,16 @@ const ROUNDS: usize = 3;
 
 pub fn inline_leaves(module: &mut Module) {
     for _ in 0..ROUNDS {
-        let leaves: Vec<Option<Function>> =
-            module.functions.iter().map(|f| is_leaf(f, &module.boxes).then(|| f.clone())).collect();
+        // Copies of the leaves something calls (the calls are rewritten in place).
+        let mut called = vec![false; module.functions.len()];
+        for inst in module.functions.iter().flat_map(Function::insts) {
+            if let Inst::Call { func, .. } = inst {
+                called[*func as usize] = true;
+            }
+        }
+        let leaves: Vec<Option<Function>> = (module.functions.iter().zip(called))
+            .map(|(f, called)| (called && is_leaf(f, &module.boxes)).then(|| f.clone()))
+            .collect();
         let mut inlined = false;
         for f in &mut module.functions {
             inlined |= inline_calls(f, &leaves, &module.boxes);
@@ -75,6 +83,10 @@ fn renamed(inst: &Inst, f: &Function, boxes: &[BoxDef], map: &dyn Fn(Reg) -> Reg
 
 /// Inline the calls of `leaves` in `f`; were there any?
 fn inline_calls(f: &mut Function, leaves: &[Option<Function>], boxes: &[BoxDef]) -> bool {
+    let calls_a_leaf = |i: &Inst| matches!(i, Inst::Call { func, .. } if leaves[*func as usize].is_some());
+    if !f.insts().any(calls_a_leaf) {
+        return false;
+    }
     // Temporaries of the caller as it was: inlining only adds registers, and changes how
     // often the arguments it renames are read, which `expand` accounts for.
     let temps = super::analysis::single_use_temporaries(f);

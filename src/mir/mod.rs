@@ -279,51 +279,49 @@ impl Module {
     /// The call depth past which this program raises `Stack overflow`, on every backend:
     /// sized by its largest function (see `program::depth_limit`).
     pub fn depth_limit(&self) -> u32 {
-        nyash_runtime::program::depth_limit(self.max_regs(), self.once_bytes())
+        let (max_regs, once) = self.frame_sizes();
+        nyash_runtime::program::depth_limit(max_regs, once)
     }
 
     /// The stack this program runs on, on every backend (see `program::stack_bytes`).
     pub fn stack_bytes(&self) -> usize {
-        nyash_runtime::program::stack_bytes(self.max_regs(), self.once_bytes())
+        let (max_regs, once) = self.frame_sizes();
+        nyash_runtime::program::stack_bytes(max_regs, once)
     }
 
-    /// The largest frame of a function that may be on the stack more than once.
-    fn max_regs(&self) -> u32 {
+    /// The largest frame of a function that may be on the stack more than once, and the
+    /// stack the others take (`program::once_bytes`).
+    fn frame_sizes(&self) -> (u32, u64) {
         let once = self.run_once();
-        self.functions.iter().zip(&once).filter(|(_, &o)| !o).map(|(f, _)| f.regs).max().unwrap_or(0)
-    }
-
-    fn once_bytes(&self) -> u64 {
-        let once = self.run_once();
-        nyash_runtime::program::once_bytes(self.functions.iter().zip(&once).filter(|(_, &o)| o).map(|(f, _)| f.regs))
+        let regs =
+            |run_once: bool| self.functions.iter().zip(&once).filter(move |(_, &o)| o == run_once).map(|(f, _)| f.regs);
+        (regs(false).max().unwrap_or(0), nyash_runtime::program::once_bytes(regs(true)))
     }
 
     /// The functions that are on the stack at most once in any run: the entry (the script
-    /// body), and the entry box's `main` it calls when no method call anywhere names
-    /// `main` and no other function calls it. A long script or `main` (generated code)
-    /// then does not lower the recursion limit of the functions it calls.
-    pub fn run_once(&self) -> Vec<bool> {
-        let mut once = vec![false; self.functions.len()];
-        once[self.entry as usize] = true;
-        let calls_from_entry: Vec<FuncId> = self.functions[self.entry as usize]
-            .insts()
-            .filter_map(|i| if let Inst::Call { func, .. } = i { Some(*func) } else { None })
-            .collect();
-        let named_main = self
-            .functions
-            .iter()
-            .flat_map(Function::insts)
-            .any(|i| matches!(i, Inst::BoxCall { method, .. } if method == "main"));
-        for &main in &calls_from_entry {
-            let is_main = self.functions[main as usize].source_name().ends_with(".main");
-            let called_elsewhere = self.functions.iter().enumerate().any(|(id, f)| {
-                id != self.entry as usize && f.insts().any(|i| matches!(i, Inst::Call { func, .. } if *func == main))
-            });
-            if is_main && !named_main && !called_elsewhere {
-                once[main as usize] = true;
+    /// body), and a `main` method that only the entry calls, when no method call anywhere
+    /// names `main`. A long script or `main` (generated code) then does not lower the
+    /// recursion limit of the functions it calls.
+    fn run_once(&self) -> Vec<bool> {
+        let n = self.functions.len();
+        let (mut from_entry, mut from_elsewhere, mut named_main) = (vec![false; n], vec![false; n], false);
+        for (id, f) in self.functions.iter().enumerate() {
+            for inst in f.insts() {
+                match inst {
+                    Inst::Call { func, .. } if id == self.entry as usize => from_entry[*func as usize] = true,
+                    Inst::Call { func, .. } => from_elsewhere[*func as usize] = true,
+                    Inst::BoxCall { method, .. } => named_main |= method == "main",
+                    _ => {}
+                }
             }
         }
-        once
+        (0..n)
+            .map(|id| {
+                let f = &self.functions[id];
+                id == self.entry as usize
+                    || (from_entry[id] && !from_elsewhere[id] && !named_main && f.source_name().ends_with(".main"))
+            })
+            .collect()
     }
 }
 
