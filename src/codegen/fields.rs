@@ -23,6 +23,7 @@ use rustc_hash::FxHashMap;
 use super::values::Words;
 use super::TAG_OBJ;
 
+/// Where a field site's cache keeps its class and slot.
 const FIELD_CLASS_OFFSET: i32 = std::mem::offset_of!(FieldCache, class) as i32;
 const FIELD_SLOT_OFFSET: i32 = std::mem::offset_of!(FieldCache, slot) as i32;
 

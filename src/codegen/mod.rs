@@ -54,7 +54,6 @@ const TAG_OBJ: i64 = tag::OBJ as i64;
 /// Tags at or above this hold a reference (strings and boxes).
 const FIRST_HEAP_TAG: i64 = tag::FIRST_HEAP as i64;
 const SLOT: i32 = SLOT_BYTES;
-/// Where a field site's cache keeps its class and slot.
 /// Where a call site's cache keeps the code of the class it saw.
 const CODE_OFFSET: i32 = std::mem::offset_of!(CallCache, code) as i32;
 
