@@ -81,6 +81,7 @@ pub fn lower_program(items: &[ast::Item], sources: &SourceMap) -> (Option<Module
     let files = sources.files.iter().map(|f| f.name.clone()).collect();
     let mut module = Module { files, boxes, functions, globals: index.globals.clone(), entry: 0 };
     super::simplify::simplify(&mut module);
+    super::direct::direct_calls_on_me(&mut module);
     super::inline::inline_leaves(&mut module);
     (Some(module), diags)
 }

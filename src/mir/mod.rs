@@ -9,6 +9,7 @@
 //! JIT and the object backend all start from this form. `docs/MIR.md` describes it.
 
 pub mod analysis;
+pub mod direct;
 pub mod index;
 pub mod inline;
 pub mod known;
