@@ -56,18 +56,13 @@ fn only_target(
 
 #[cfg(test)]
 mod tests {
-    fn function(source: &str, name: &str) -> String {
-        let module = crate::driver::compile_text("t.nyash", source.to_string(), std::io::sink()).expect("compiles");
-        module.functions.iter().find(|f| f.name == name).expect("the function").to_string()
-    }
-
     #[test]
     fn only_calls_one_method_can_answer_become_direct() {
         let source = "box B {\n init { x }\n \
                       m() { return me.x + me.x }\n o() { return 1 }\n \
                       run() { return me.m() + me.o() + me.fini() }\n fini() { print(1) }\n}\n\
                       box C from B {\n override o() { return 2 }\n}\n";
-        let run = function(source, "B.run/0");
+        let run = crate::mir::printed_function(source, "B.run/0");
         assert!(run.contains("= call f"), "me.m() is direct: {run}");
         assert!(run.contains("boxcall %0.o()"), "C overrides o: {run}");
         assert!(run.contains("boxcall %0.fini()"), "fini runs at most once: {run}");

@@ -176,11 +176,6 @@ fn counts(insts: &[Inst], result: Reg, regs: u32) -> (Vec<u32>, Vec<u32>) {
 mod tests {
     use expect_test::expect;
 
-    fn function(source: &str, name: &str) -> String {
-        let module = crate::driver::compile_text("t.nyash", source.to_string(), std::io::sink()).expect("compiles");
-        module.functions.iter().find(|f| f.name == name).expect("the function").to_string()
-    }
-
     #[test]
     fn a_field_storing_constructor_is_inlined_and_what_it_did_not_keep_dropped() {
         let source = "box P {\n init { x }\n birth(x, unused) { me.x = x }\n}\n\
@@ -205,7 +200,7 @@ mod tests {
                 return %1
             }
         "#]]
-        .assert_eq(&function(source, "make/1"));
+        .assert_eq(&crate::mir::printed_function(source, "make/1"));
     }
 
     #[test]
@@ -213,7 +208,7 @@ mod tests {
         let source = "box P {\n init { x }\n birth(x) { me.x = x + 1 }\n}\n\
                       box Q {\n init { p }\n birth(v) { me.p = new P(v) }\n}\n\
                       function make(a) {\n return new Q(a)\n}\n";
-        let make = function(source, "make/1");
+        let make = crate::mir::printed_function(source, "make/1");
         assert!(make.contains("call f"), "{make}");
     }
 }

@@ -242,6 +242,13 @@ impl Function {
     }
 }
 
+/// For the passes' tests: function `name` of the program `source`, compiled, as text.
+#[cfg(test)]
+pub(crate) fn printed_function(source: &str, name: &str) -> String {
+    let module = crate::driver::compile_text("t.nyash", source.to_string(), std::io::sink()).expect("compiles");
+    module.functions.iter().find(|f| f.name == name).expect("the function").to_string()
+}
+
 /// Box descriptions are the runtime's own type: the same record describes a box to the
 /// lowering, to the VM and, serialised, to a native executable.
 pub use nyash_runtime::image::{BoxDef, FieldDef, FrameDef, MethodDef};
