@@ -23,8 +23,8 @@ pub fn direct_calls_on_me(module: &mut Module) {
         for block in &mut f.blocks {
             for inst in &mut block.insts {
                 if let Inst::BoxCall { dst, recv: 0, method, args, loc } = inst {
-                    let boxes = (&module.boxes[..], &descendants[owner as usize][..]);
-                    if let Some(func) = only_target(boxes, owner, method, args.len()) {
+                    let below = &descendants[owner as usize];
+                    if let Some(func) = only_target(&module.boxes, owner, below, method, args.len()) {
                         let args = std::iter::once(0).chain(args.iter().copied()).collect();
                         *inst = Inst::Call { dst: *dst, func, args, loc: *loc };
                     }
@@ -36,12 +36,7 @@ pub fn direct_calls_on_me(module: &mut Module) {
 
 /// The function every instance of `owner` or of one of its `descendants` runs for
 /// `method` with `arity` arguments, if there is one.
-fn only_target(
-    (boxes, descendants): (&[BoxDef], &[BoxId]),
-    owner: BoxId,
-    method: &str,
-    arity: usize,
-) -> Option<FuncId> {
+fn only_target(boxes: &[BoxDef], owner: BoxId, descendants: &[BoxId], method: &str, arity: usize) -> Option<FuncId> {
     if method == "fini" {
         return None;
     }

@@ -95,16 +95,16 @@ fn inline_calls(f: &mut Function, leaves: &[Option<Function>], boxes: &[BoxDef])
     for b in 0..f.blocks.len() {
         let mut i = 0;
         while i < f.blocks[b].insts.len() {
-            let callee = match &f.blocks[b].insts[i] {
-                Inst::Call { func, .. } => leaves[*func as usize].as_ref(),
+            let call = match &f.blocks[b].insts[i] {
+                Inst::Call { dst, func, args, .. } => leaves[*func as usize].as_ref().map(|g| (*dst, args.clone(), g)),
                 _ => None,
             };
-            match callee.filter(|g| f.regs + g.regs + 1 <= budget) {
-                Some(g) => {
-                    let call = f.blocks[b].insts[i].clone();
-                    let body = expand(&call, g, f, &temps, boxes);
-                    i += body.len();
-                    f.blocks[b].insts.splice(i - body.len()..i - body.len() + 1, body);
+            match call.filter(|(_, _, g)| f.regs + g.regs + 1 <= budget) {
+                Some((dst, args, g)) => {
+                    let body = expand(dst, &args, g, f, &temps, boxes);
+                    let n = body.len();
+                    f.blocks[b].insts.splice(i..i + 1, body);
+                    i += n;
                 }
                 None => i += 1,
             }
@@ -113,11 +113,17 @@ fn inline_calls(f: &mut Function, leaves: &[Option<Function>], boxes: &[BoxDef])
     f.regs > regs
 }
 
-/// The instructions that replace `call` (a call of `g` in `f`), with `g`'s registers
+/// The instructions that replace `dst = call g(args)` in `f`, with `g`'s registers
 /// renumbered into new registers of `f`: a parameter that `g` never writes is read
 /// straight from the argument's register.
-fn expand(call: &Inst, g: &Function, f: &mut Function, caller_temps: &[bool], boxes: &[BoxDef]) -> Vec<Inst> {
-    let Inst::Call { dst, args, .. } = call else { unreachable!("expand is given calls") };
+fn expand(
+    dst: Reg,
+    args: &[Reg],
+    g: &Function,
+    f: &mut Function,
+    caller_temps: &[bool],
+    boxes: &[BoxDef],
+) -> Vec<Inst> {
     let Terminator::Return(ret) = g.blocks[0].term else { unreachable!("leaves return") };
     let body = &g.blocks[0].insts;
     let written: Vec<bool> = (0..g.regs).map(|r| body.iter().any(|i| i.dst() == Some(r))).collect();
@@ -153,7 +159,7 @@ fn expand(call: &Inst, g: &Function, f: &mut Function, caller_temps: &[bool], bo
         result
     };
     out.extend(held.into_iter().map(|src| Inst::Drop { src }));
-    out.push(Inst::Move { dst: *dst, src: last });
+    out.push(Inst::Move { dst, src: last });
     out
 }
 
